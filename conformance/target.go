@@ -1,0 +1,123 @@
+package conformance
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+
+	"github.com/sscard/sscard/conformance/terminal"
+	"github.com/sscard/sscard/emulator"
+	"github.com/sscard/sscard/emulator/profile"
+)
+
+// Target is what a suite runs against.
+type Target interface {
+	// Name describes the target in reports ("model", "reader ACS ACR39U").
+	Name() string
+	// Profile is the profile the card under test is checked against; nil
+	// when the target builds a fresh card per case from the case's persona.
+	Profile() *profile.Profile
+	// Real reports whether the card is a real one: destructive cases need
+	// permission, and every case must leave the card as it found it.
+	Real() bool
+	// Open gives the transports of one case: the card (reset, with a fresh
+	// volatile state) and the PSAM (nil if there is none). close releases
+	// them.
+	Open(c *Case, p *profile.Profile) (card, psam terminal.Transport, close func(), err error)
+}
+
+// ModelTarget runs cases on fresh in-process cards.
+type ModelTarget struct {
+	// Card is the persona name or profile file of every card; empty: each
+	// case runs on its own persona.
+	Card string
+	// PSAM is the persona or profile file of the PSAM (default "psam").
+	PSAM string
+	// Options are passed to every card built (e.g. deliberate defects).
+	Options []emulator.Option
+
+	fixed *profile.Profile
+	psamP *profile.Profile
+}
+
+// NewModel loads the profiles a model target needs.
+func NewModel(card, psam string, opts ...emulator.Option) (*ModelTarget, error) {
+	m := &ModelTarget{Card: card, PSAM: psam, Options: opts}
+	if m.PSAM == "" {
+		m.PSAM = "psam"
+	}
+	var err error
+	if card != "" {
+		if m.fixed, err = profile.Load(card); err != nil {
+			return nil, err
+		}
+		if m.fixed.Kind != profile.KindCard {
+			return nil, fmt.Errorf("profile %q is a %s, not a social security card", card, m.fixed.Kind)
+		}
+	}
+	if m.psamP, err = profile.Load(m.PSAM); err != nil {
+		return nil, err
+	}
+	if m.psamP.Kind != profile.KindPSAM {
+		return nil, fmt.Errorf("profile %q is not a PSAM", m.PSAM)
+	}
+	return m, nil
+}
+
+// Name implements Target.
+func (m *ModelTarget) Name() string {
+	if m.Card == "" {
+		return "model (per-case personas)"
+	}
+	return "model " + m.Card
+}
+
+// Profile implements Target.
+func (m *ModelTarget) Profile() *profile.Profile { return m.fixed }
+
+// Real implements Target.
+func (m *ModelTarget) Real() bool { return false }
+
+// Open implements Target. Each case gets its own card, seeded from the case
+// ID so that reports are reproducible.
+func (m *ModelTarget) Open(c *Case, p *profile.Profile) (terminal.Transport, terminal.Transport, func(), error) {
+	if p == nil {
+		return nil, nil, nil, errors.New("no profile")
+	}
+	seed := caseSeed(c.ID)
+	opts := append([]emulator.Option{emulator.WithSeed(seed)}, m.Options...)
+	card, err := emulator.New(p, opts...)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var psam terminal.Transport
+	if c.PSAM {
+		pc, err := emulator.New(m.psamP, emulator.WithSeed(seed+1))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		psam = pc
+	}
+	return card, psam, func() {}, nil
+}
+
+func caseSeed(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return h.Sum64()
+}
+
+// profileCache loads each persona once per run.
+type profileCache map[string]*profile.Profile
+
+func (pc profileCache) load(name string) (*profile.Profile, error) {
+	if p, ok := pc[name]; ok {
+		return p, nil
+	}
+	p, err := profile.Load(name)
+	if err != nil {
+		return nil, err
+	}
+	pc[name] = p
+	return p, nil
+}
