@@ -189,13 +189,3 @@ var pinCases = []*Case{
 		},
 	},
 }
-
-var (
-	generationCases []*Case
-	authCases       []*Case
-	smCases         []*Case
-	writeCases      []*Case
-	channelCases    []*Case
-	lifeCycleCases  []*Case
-	errorCases      []*Case
-)
