@@ -139,7 +139,7 @@ func (t *template) newCard(mem *nvm.Memory, opts []Option) (*Card, error) {
 	if cfg.rand == nil {
 		cfg.rand = defaultRand()
 	}
-	o, err := cos.New(t.layout, mem, cos.Options{Rand: cfg.rand, Extended: t.profile.ExtendedLength})
+	o, err := cos.New(t.layout, mem, cos.Options{Rand: cfg.rand, Extended: t.profile.ExtendedLength, Defects: cfg.defects})
 	if err != nil {
 		return nil, err
 	}
@@ -234,9 +234,14 @@ func (c *Card) NVMWrites() uint64 {
 }
 
 // Cells returns a copy of the committed NVM contents, for comparing states.
+// A card torn by a power loss is recovered first, as its next power-up
+// would, so a half-written commit never shows.
 func (c *Card) Cells() [][]byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.mem.Powered() {
+		c.mem.PowerUp()
+	}
 	return c.mem.Cells()
 }
 
@@ -306,7 +311,8 @@ func (c *Card) Image() []byte {
 type Option func(*config)
 
 type config struct {
-	rand io.Reader
+	rand    io.Reader
+	defects cos.Defect
 }
 
 // WithRand sets the card's random source (challenges). The default is
@@ -316,3 +322,7 @@ func WithRand(r io.Reader) Option { return func(c *config) { c.rand = r } }
 // WithSeed makes the card's randomness a fixed-seed deterministic stream, for
 // tests and reproducible traces. Never use it for anything else.
 func WithSeed(seed uint64) Option { return func(c *config) { c.rand = seededRand(seed) } }
+
+// WithDefects builds the card with deliberate defects (see cos.Defect), to
+// check that conformance suites catch a card that is wrong.
+func WithDefects(d cos.Defect) Option { return func(c *config) { c.defects |= d } }

@@ -96,6 +96,9 @@ func (o *OS) dispatch(x *Context) ([]byte, iso7816.Status) {
 		}
 	}
 	if c == nil {
+		if o.has(DefectUnknownINS6E00) {
+			return nil, iso7816.SWCLANotSupported
+		}
 		return nil, iso7816.SWINSNotSupported
 	}
 	switch c.class {
@@ -122,7 +125,7 @@ func (o *OS) dispatch(x *Context) ([]byte, iso7816.Status) {
 			return nil, iso7816.SWSMNotSupported
 		}
 	}
-	if c.notDeactivated && st == stateDeactivated {
+	if c.notDeactivated && st == stateDeactivated && !o.has(DefectNoLifeCycleCheck) {
 		return nil, iso7816.SWConditionsNotSatisfied
 	}
 	return c.run(o, x)

@@ -35,6 +35,15 @@ func (o *OS) efForBinary(x *Context) (*Node, int, iso7816.Status) {
 	return n, off, iso7816.SWOK
 }
 
+// setEF makes n the current EF of ch. The current record belongs to the
+// current EF: it is kept only while the EF stays the same; another EF
+// becomes current with no current record (ISO/IEC 7816-4 §7.3).
+func (ch *channel) setEF(n *Node) {
+	if ch.ef != n {
+		ch.ef, ch.rec = n, 0
+	}
+}
+
 // READ BINARY (ISO/IEC 7816-4 §11.2.3). Le is a maximum; reading past the
 // end returns what there is with 6282.
 func (o *OS) readBinary(x *Context) ([]byte, iso7816.Status) {
@@ -48,8 +57,10 @@ func (o *OS) readBinary(x *Context) ([]byte, iso7816.Status) {
 	if sw := o.checkAccess(x.ch, n, n.access.Read); sw != iso7816.SWOK {
 		return nil, sw
 	}
-	x.ch.ef = n
-	if off > n.size {
+	x.ch.setEF(n)
+	if off >= n.size {
+		// No byte at the offset: 6B00, not an empty 6282 (nor 6C00,
+		// which would announce 256 bytes).
 		return nil, iso7816.SWWrongP1P2NoInfo
 	}
 	content := o.mem.Get(n.cell)
@@ -77,7 +88,7 @@ func (o *OS) updateBinary(x *Context) ([]byte, iso7816.Status) {
 	if len(data) == 0 || x.Cmd.Ne != 0 {
 		return nil, iso7816.SWWrongLength
 	}
-	x.ch.ef = n
+	x.ch.setEF(n)
 	if off > n.size {
 		return nil, iso7816.SWWrongP1P2NoInfo
 	}
@@ -154,6 +165,9 @@ func (o *OS) efForRecord(x *Context) (*Node, iso7816.Status) {
 	default:
 		if n = efBySFI(ch.df, sfi); n == nil {
 			return nil, iso7816.SWFileNotFound
+		}
+		if o.has(DefectIgnoreSFI) {
+			n = firstRecordEF(ch.df, n)
 		}
 	}
 	if n.structure == Transparent {
@@ -241,13 +255,16 @@ func (o *OS) readRecord(x *Context) ([]byte, iso7816.Status) {
 		return nil, sw
 	}
 	num, sw := o.findRecord(x.ch, n, cmd.P1, cmd.P2&0x07)
-	x.ch.ef = n
+	x.ch.setEF(n)
 	if sw != iso7816.SWOK {
 		return nil, sw
 	}
 	rec := o.mem.Get(o.slot(n, num))
 	x.ch.rec = num
 	if cmd.Ne < len(rec) {
+		if o.has(DefectLeIgnored) && cmd.Ne > 0 {
+			return rec[:cmd.Ne], iso7816.SWOK
+		}
 		return nil, iso7816.SWWrongLe | iso7816.Status(len(rec))
 	}
 	return rec, iso7816.SWOK
@@ -295,11 +312,11 @@ func (o *OS) updateRecord(x *Context) ([]byte, iso7816.Status) {
 	}
 	mode := cmd.P2 & 0x07
 	num, sw := o.findRecord(x.ch, n, cmd.P1, mode)
-	x.ch.ef = n
+	x.ch.setEF(n)
 	if sw != iso7816.SWOK {
 		return nil, sw
 	}
-	if sw := checkRecordData(n, num, data, cmd.P1, mode != recNumber); sw != iso7816.SWOK {
+	if sw := checkRecordData(n, num, data, cmd.P1, mode != recNumber); sw != iso7816.SWOK && !o.has(DefectUpdateAnyLength) {
 		return nil, sw
 	}
 	o.mem.Begin()
@@ -341,7 +358,7 @@ func (o *OS) appendRecord(x *Context) ([]byte, iso7816.Status) {
 	if sw := checkRecordData(n, num, data, 0, false); sw != iso7816.SWOK {
 		return nil, sw
 	}
-	x.ch.ef = n
+	x.ch.setEF(n)
 	o.mem.Begin()
 	if n.structure == Cyclic {
 		head := 0
@@ -364,4 +381,14 @@ func (o *OS) appendRecord(x *Context) ([]byte, iso7816.Status) {
 	}
 	x.ch.rec = num
 	return nil, iso7816.SWOK
+}
+
+// firstRecordEF is the first record EF under df (DefectIgnoreSFI).
+func firstRecordEF(df, fallback *Node) *Node {
+	for _, c := range df.children {
+		if c.Kind == KindEF && c.structure != Transparent {
+			return c
+		}
+	}
+	return fallback
 }

@@ -38,6 +38,8 @@ type Options struct {
 	Rand io.Reader
 	// Extended lets the card accept extended-length APDUs.
 	Extended bool
+	// Defects are deliberate deviations, for testing suites; none by default.
+	Defects Defect
 }
 
 // OS is one card's operating system state. It is not safe for concurrent
@@ -47,6 +49,7 @@ type OS struct {
 	mem      *nvm.Memory
 	rand     io.Reader
 	extended bool
+	defects  Defect
 	torn     bool
 	channels [NumChannels]channel
 }
@@ -92,7 +95,7 @@ func New(layout *Layout, mem *nvm.Memory, opt Options) (*OS, error) {
 	if opt.Rand == nil {
 		return nil, errors.New("starting card OS: no random source")
 	}
-	o := &OS{layout: layout, mem: mem, rand: opt.Rand, extended: opt.Extended}
+	o := &OS{layout: layout, mem: mem, rand: opt.Rand, extended: opt.Extended, defects: opt.Defects}
 	o.Reset()
 	return o, nil
 }
@@ -123,10 +126,10 @@ func (o *OS) Process(capdu []byte, out []byte) ([]byte, error) {
 		return out, ErrPowerLost
 	}
 	cmd, err := iso7816.ParseCommand(capdu)
-	if err != nil {
-		return appendSW(out, iso7816.SWWrongLength), nil
-	}
-	if cmd.Extended && !o.extended {
+	if err != nil || cmd.Extended && !o.extended {
+		if o.has(DefectWrongLengthSW) {
+			return appendSW(out, iso7816.SWWrongData), nil
+		}
 		return appendSW(out, iso7816.SWWrongLength), nil
 	}
 	cla, ok := decodeCLA(cmd.CLA)
@@ -135,6 +138,9 @@ func (o *OS) Process(capdu []byte, out []byte) ([]byte, error) {
 	}
 	if cla.chaining {
 		return appendSW(out, iso7816.SWChainingNotSupported), nil
+	}
+	if o.has(DefectChannelsShared) && cla.channel < NumChannels && o.channels[cla.channel].open {
+		cla.channel = 0
 	}
 	if cla.channel >= NumChannels {
 		return appendSW(out, iso7816.SWLogicalChannelNotSupported), nil
@@ -166,6 +172,10 @@ func (o *OS) finish(out []byte, ch *channel, cmd *iso7816.Command, data []byte, 
 		if cmd.Ne > 0 && len(data) <= cmd.Ne {
 			out = append(out, data...)
 		}
+		return appendSW(out, sw)
+	}
+	if o.has(DefectNoGetResponse) && cmd.Ne == 0 {
+		out = append(out, data...)
 		return appendSW(out, sw)
 	}
 	if cmd.Ne == 0 || len(data) > cmd.Ne {
@@ -243,6 +253,9 @@ func (o *OS) lcs(df *Node) byte {
 }
 
 func (o *OS) blocked(df *Node) bool {
+	if o.has(DefectBlockIgnored) {
+		return false
+	}
 	c := o.mem.Get(df.blkCell)
 	return len(c) == 1 && c[0] != 0
 }

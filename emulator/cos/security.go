@@ -119,6 +119,9 @@ func (o *OS) checkAccess(ch *channel, n *Node, r Rule) iso7816.Status {
 // outcome, so a replayed command fails.
 func (o *OS) verifyMAC(x *Context, k *keyObj) ([]byte, iso7816.Status) {
 	chal := x.ch.takeChallenge()
+	if o.has(DefectChallengeReusable) && chal != nil {
+		x.ch.chalLen = len(chal)
+	}
 	data := x.Cmd.Data
 	if len(data) < cardcrypto.MACSize || x.Cmd.Extended {
 		return nil, iso7816.SWSMDataIncorrect
@@ -132,7 +135,7 @@ func (o *OS) verifyMAC(x *Context, k *keyObj) ([]byte, iso7816.Status) {
 	h := append(in[:0], x.Cmd.CLA, x.Cmd.INS, x.Cmd.P1, x.Cmd.P2, byte(len(data)))
 	h = append(h, body...)
 	alg := x.ch.df.alg
-	if !cardcrypto.VerifyMAC(alg, k.value, chal, h, mac) {
+	if !cardcrypto.VerifyMAC(alg, k.value, chal, h, mac) && !o.has(DefectMACNotChecked) {
 		return nil, iso7816.SWSMDataIncorrect
 	}
 	return body, iso7816.SWOK
@@ -190,17 +193,24 @@ func (o *OS) externalAuthenticate(x *Context) ([]byte, iso7816.Status) {
 	if chal == nil {
 		return nil, iso7816.SWRefDataNotUsable
 	}
+	if o.has(DefectChallengeReusable) {
+		ch.chalLen = len(chal)
+	}
 	left := o.tries(k.triesCell)
 	if left == 0 {
 		return nil, iso7816.SWAuthBlocked
 	}
-	if !o.setCounter(k.triesCell, left-1) {
+	dec := left - 1
+	if o.has(DefectExtAuthNoCount) {
+		dec = left
+	}
+	if !o.setCounter(k.triesCell, dec) {
 		return nil, 0
 	}
 	want, err := cardcrypto.ExternalAuthCryptogram(alg, k.value, chal)
 	if err != nil || subtle.ConstantTimeCompare(want, cmd.Data) != 1 {
 		ch.revoke(holder, secKey, k.id)
-		return nil, retries(left - 1)
+		return nil, retries(dec)
 	}
 	if !o.setCounter(k.triesCell, k.tries) {
 		return nil, 0
@@ -267,6 +277,12 @@ func (o *OS) verify(x *Context) ([]byte, iso7816.Status) {
 	}
 	pin := holder.pin
 	left := o.tries(pin.triesCell)
+	if len(cmd.Data) == 0 && o.has(DefectEmptyVerifyCounts) && left > 0 {
+		if !o.setCounter(pin.triesCell, left-1) {
+			return nil, 0
+		}
+		left--
+	}
 	if len(cmd.Data) == 0 {
 		// The empty VERIFY is case 1; 00 20 00 00 00 (as T=0 sends it) is
 		// taken as the same query.
@@ -295,16 +311,20 @@ func (o *OS) verify(x *Context) ([]byte, iso7816.Status) {
 func (o *OS) presentPIN(ch *channel, holder *Node, presented, newPIN []byte) ([]byte, iso7816.Status) {
 	pin := holder.pin
 	left := o.tries(pin.triesCell)
-	if left == 0 {
+	if left == 0 && !o.has(DefectPINNeverBlocks) {
 		return nil, iso7816.SWAuthBlocked
 	}
-	if !o.setCounter(pin.triesCell, left-1) {
+	dec := max(left-1, 0)
+	if o.has(DefectPINNoDecrement) {
+		dec = left
+	}
+	if !o.setCounter(pin.triesCell, dec) {
 		return nil, 0
 	}
 	stored := o.mem.Get(pin.valueCell)
 	if subtle.ConstantTimeCompare(stored, presented) != 1 {
 		ch.revoke(holder, secPIN, 0)
-		return nil, retries(left - 1)
+		return nil, retries(dec)
 	}
 	o.mem.Begin()
 	o.mem.Set(pin.triesCell, []byte{byte(pin.maxTries)})

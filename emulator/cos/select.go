@@ -109,6 +109,9 @@ func (o *OS) setCurrent(ch *channel, df *Node) {
 	if ch.app() != oldApp {
 		ch.volatile = nil
 	}
+	if o.has(DefectStateKeptOnSelect) {
+		return
+	}
 	k := 0
 	for i := 0; i < ch.nsec; i++ {
 		if isAncestorOrSelf(ch.sec[i].df, df) {
