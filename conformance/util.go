@@ -1,6 +1,9 @@
 package conformance
 
-import "encoding/hex"
+import (
+	"bytes"
+	"encoding/hex"
+)
 
 // mustHexBytes decodes a hex literal of the suites' own source.
 func mustHexBytes(s string) []byte {
@@ -10,3 +13,5 @@ func mustHexBytes(s string) []byte {
 	}
 	return b
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
