@@ -121,3 +121,66 @@ func (pc profileCache) load(name string) (*profile.Profile, error) {
 	pc[name] = p
 	return p, nil
 }
+
+// CardTarget runs cases on one card behind a transport: a real card in a
+// reader, or any card the caller connects. Cases run one at a time; the
+// card is reset before each.
+type CardTarget struct {
+	// Label names the card in reports ("reader ACS ACR39U 00").
+	Label string
+	// Declared is the profile the card is checked against (required).
+	Declared *profile.Profile
+	// Card is the card's transport.
+	Card terminal.Transport
+	// Reset warm-resets the card before each case; nil: no reset.
+	Reset func() error
+	// PSAM is the PSAM's transport; nil: the built-in PSAM model (which
+	// holds the test keys; a vendor's card with other keys needs its own
+	// PSAM or PSAM profile).
+	PSAM terminal.Transport
+	// PSAMProfile is the persona or file of the model PSAM used when PSAM
+	// is nil (default "psam").
+	PSAMProfile string
+	// IsModel marks a card that may be damaged freely (destructive cases
+	// run without permission).
+	IsModel bool
+
+	psamCard terminal.Transport
+}
+
+// Name implements Target.
+func (t *CardTarget) Name() string { return t.Label }
+
+// Profile implements Target.
+func (t *CardTarget) Profile() *profile.Profile { return t.Declared }
+
+// Real implements Target.
+func (t *CardTarget) Real() bool { return !t.IsModel }
+
+// Open implements Target.
+func (t *CardTarget) Open(c *Case, p *profile.Profile) (terminal.Transport, terminal.Transport, func(), error) {
+	if t.Card == nil {
+		return nil, nil, nil, errors.New("no card")
+	}
+	if t.Reset != nil {
+		if err := t.Reset(); err != nil {
+			return nil, nil, nil, fmt.Errorf("resetting the card: %w", err)
+		}
+	}
+	psam := t.PSAM
+	if psam == nil && c.PSAM {
+		if t.psamCard == nil {
+			name := t.PSAMProfile
+			if name == "" {
+				name = "psam"
+			}
+			pc, err := emulator.Open(name)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			t.psamCard = pc
+		}
+		psam = t.psamCard
+	}
+	return t.Card, psam, func() {}, nil
+}

@@ -23,7 +23,13 @@ func Persona(name string) ([]byte, error) {
 	}
 	b, err := personas.ReadFile("personas/" + name + ".json")
 	if err != nil {
-		return nil, fmt.Errorf("reading persona %q: no such persona (try: %s)", name, strings.Join(Personas(), ", "))
+		var cards []string
+		for _, n := range Personas() {
+			if !strings.HasPrefix(n, "base-") {
+				cards = append(cards, n)
+			}
+		}
+		return nil, fmt.Errorf("reading persona %q: no such persona (try: %s)", name, strings.Join(cards, ", "))
 	}
 	return b, nil
 }

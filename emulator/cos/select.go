@@ -13,6 +13,13 @@ import (
 //
 // Selecting an EF answers no data unless the FCP is asked for (the real
 // cards answer 00 A4 02 00 02 EF05 with a plain 9000, CARD.md §2).
+//
+// A deactivated application (a sealed card, CARD.md §6) is selected with
+// 9000 and its FCI [model: ISO/IEC 7816-4 allows 6283, but over T=0 a
+// warning loses the FCI, and the terminals of the activation routes must
+// read the identity of a sealed card]; its FCP shows life cycle 04. An
+// application blocked by APPLICATION BLOCK is selected with 6283 (EMV
+// Book 1 §12.3.3); a terminated one is not selected (9303).
 func (o *OS) selectFile(x *Context) ([]byte, iso7816.Status) {
 	cmd := &x.Cmd
 	if cmd.P2&0xF0 != 0 {
