@@ -49,7 +49,14 @@ type Result struct {
 	Duration    time.Duration `json:"durationNs"`
 	// ModelOutcome is the model's outcome in a differential run.
 	ModelOutcome Outcome `json:"modelOutcome,omitempty"`
+
+	lost error
 }
+
+// ErrCardLost is returned by Execute when a real card stopped answering
+// (removed, reader gone, pcscd stopped): the run is abandoned, since every
+// later case would fail for the same reason.
+var ErrCardLost = errors.New("the card stopped answering")
 
 // Report is the outcome of a run.
 type Report struct {
@@ -111,22 +118,41 @@ func Execute(target Target, opt Options) (*Report, error) {
 	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	var lostMu sync.Mutex
+	var lost error
 	for w := 0; w < par; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
 				progress(cases[i], false)
-				rep.Results[i] = runOne(target, cases[i], opt, cache)
+				res := runOne(target, cases[i], opt, cache)
+				rep.Results[i] = res
+				if res.lost != nil && target.Real() {
+					lostMu.Lock()
+					if lost == nil {
+						lost = fmt.Errorf("%w: in case %s: %w", ErrCardLost, res.ID, res.lost)
+					}
+					lostMu.Unlock()
+				}
 				progress(nil, true)
 			}
 		}()
 	}
 	for i := range cases {
+		lostMu.Lock()
+		stop := lost != nil
+		lostMu.Unlock()
+		if stop {
+			break
+		}
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
+	if lost != nil {
+		return nil, lost
+	}
 	rep.Duration = time.Since(rep.Started)
 	return rep, nil
 }
@@ -178,6 +204,9 @@ func runOne(target Target, c *Case, opt Options, cache *syncCache) *Result {
 	}
 	if pan := runCase(s); pan != "" {
 		res.Outcome, res.Reason = Error, "the case stopped: "+pan
+	} else if s.lost != nil {
+		res.Outcome, res.Reason = Error, "lost the card: "+s.lost.Error()
+		res.lost = s.lost
 	} else if s.skip != "" {
 		res.Outcome, res.Reason = Skip, s.skip
 	} else if len(s.failures) > 0 {

@@ -73,6 +73,8 @@ type S struct {
 	failures []Failure
 	skip     string
 	ssc      *terminal.SSC
+	// lost is the first transport error: the card could not be reached.
+	lost error
 }
 
 // stopCase unwinds a case on Fatalf or Skip.
@@ -227,6 +229,9 @@ func (r *recorder) Transmit(c []byte) ([]byte, error) {
 	out, err := r.t.Transmit(c)
 	if err != nil {
 		e.Err = err.Error()
+		if r.s.lost == nil {
+			r.s.lost = fmt.Errorf("%s: %w", r.device, err)
+		}
 	} else {
 		e.Response = append([]byte(nil), out...)
 	}
