@@ -27,7 +27,8 @@ const (
 )
 
 // cmdStep is one command and the whole response expected (hex; spaces
-// are ignored).
+// are ignored). A want of "*" accepts any data with 9000, for commands
+// whose answer is random (GET CHALLENGE).
 type cmdStep struct {
 	apdu, want string
 }
@@ -36,7 +37,19 @@ type cmdStep struct {
 func cmdRun(t *testing.T, tr terminal.Transport, steps []cmdStep) {
 	t.Helper()
 	for _, s := range steps {
-		cardtest.Expect(t, tr, s.apdu, s.want)
+		cmdExpect(t, tr, s.apdu, s.want)
+	}
+}
+
+// cmdExpect is cardtest.Expect, with "*" for any data and 9000.
+func cmdExpect(t *testing.T, tr terminal.Transport, apdu, want string) {
+	t.Helper()
+	if want != "*" {
+		cardtest.Expect(t, tr, apdu, want)
+		return
+	}
+	if got := cardtest.Send(t, tr, apdu); !strings.HasSuffix(got, "9000") {
+		t.Errorf("%s: got %s, want 9000", apdu, got)
 	}
 }
 
@@ -77,7 +90,7 @@ func cmdRunSession(t *testing.T, s *terminal.SSC, c *emulator.Card, steps []cmdS
 		case st.apdu == "RESET":
 			c.Reset()
 		default:
-			cardtest.Expect(t, c, st.apdu, st.want)
+			cmdExpect(t, c, st.apdu, st.want)
 		}
 	}
 }
@@ -212,4 +225,25 @@ func cmdPINBlock(t *testing.T, s *terminal.SSC, pin string) []byte {
 		t.Fatal(err)
 	}
 	return enc
+}
+
+// cmdExtAuthAPDU spends a GET CHALLENGE of n bytes and returns the
+// EXTERNAL AUTHENTICATE command with the right cryptogram for key, as the
+// PSAM computes it.
+func cmdExtAuthAPDU(t *testing.T, s *terminal.SSC, key byte, n int) []byte {
+	t.Helper()
+	if err := s.PSAM.Deliver(key, s.Alg, s.Factor()); err != nil {
+		t.Fatal(err)
+	}
+	chal, err := terminal.GetChallenge(s.T, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := make([]byte, s.Alg.BlockSize())
+	copy(block, chal)
+	crypt, err := s.PSAM.Encrypt(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]byte{0x00, 0x82, 0x00, key, byte(len(crypt))}, crypt...)
 }
