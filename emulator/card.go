@@ -253,10 +253,8 @@ func (c *Card) Save(path string) error {
 	if !c.mem.Powered() {
 		c.mem.PowerUp()
 	}
-	if err := nvm.SaveImage(path, c.tmpl.profile.JSON(), c.mem); err != nil {
-		return fmt.Errorf("saving card image: %w", err)
-	}
-	return nil
+	// nvm.SaveImage's errors already say "saving card image".
+	return nvm.SaveImage(path, c.tmpl.profile.JSON(), c.mem)
 }
 
 // Load reads a card image written by Save and returns the card, powered.
