@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,7 @@ type Profile struct {
 	SSSE     *SSSE     `json:"ssse,omitempty"`
 	PSAM     *PSAM     `json:"psam,omitempty"`
 	Register *Register `json:"register,omitempty"`
+	PKI      *PKI      `json:"pki,omitempty"`
 
 	raw  []byte // the merged, canonical JSON this profile was decoded from
 	memo *memoMap
@@ -135,15 +137,9 @@ func resolve(nameOrPath string, depth int) ([]byte, error) {
 	var data []byte
 	var dir string
 	if isPath(nameOrPath) {
-		st, err := os.Stat(nameOrPath)
-		if err != nil {
-			return nil, fmt.Errorf("loading profile: %w", err)
-		}
-		if st.Size() > maxProfileSize {
-			return nil, fmt.Errorf("loading profile %s: file is %d bytes, more than %d", nameOrPath, st.Size(), maxProfileSize)
-		}
-		if data, err = os.ReadFile(nameOrPath); err != nil {
-			return nil, fmt.Errorf("loading profile: %w", err)
+		var err error
+		if data, err = readProfileFile(nameOrPath); err != nil {
+			return nil, err
 		}
 		dir = filepath.Dir(nameOrPath)
 	} else {
@@ -157,6 +153,28 @@ func resolve(nameOrPath string, depth int) ([]byte, error) {
 		return nil, fmt.Errorf("loading profile %q: %w", nameOrPath, err)
 	}
 	return raw, nil
+}
+
+// readProfileFile reads a profile file of at most maxProfileSize bytes.
+// The read itself is bounded: a device or pipe (/dev/zero, say) reports no
+// size and never ends.
+func readProfileFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading profile: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > maxProfileSize {
+		return nil, fmt.Errorf("loading profile %s: file is %d bytes, more than %d", path, st.Size(), maxProfileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxProfileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("loading profile: %w", err)
+	}
+	if len(data) > maxProfileSize {
+		return nil, fmt.Errorf("loading profile %s: more than %d bytes", path, maxProfileSize)
+	}
+	return data, nil
 }
 
 // mergeChain decodes data as a JSON object and, if it extends another
