@@ -332,3 +332,33 @@ func TestOneCardManyGoroutines(t *testing.T) {
 	}
 	cardtest.ExpectSW(t, c, "0020000000", "6983")
 }
+
+// TestOpenProfileFile opens a card from a user's profile file, given by
+// path where a persona name would go.
+func TestOpenProfileFile(t *testing.T) {
+	c, err := emulator.Open("testdata/user-card.json", emulator.WithSeed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Profile().Name; n != "user-card" {
+		t.Errorf("profile %q", n)
+	}
+	cardtest.ExpectSW(t, c, "00A404000F7378312E73682EC9E7BBE1B1A3D5CF00", "9000")
+	cardtest.Expect(t, c, "00B2072800", "0709 453132333435363730 9000") // card number E12345670
+	cardtest.Expect(t, c, "00B2032C00", "0304 322E3030 9000")           // "2.00", from gen2
+	cardtest.ExpectSW(t, c, "00200000022580", "9000")
+	// The image of such a card carries the merged profile: it loads
+	// without the file.
+	l, err := emulator.FromImage(c.Image())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Profile().Name != "user-card" {
+		t.Errorf("loaded profile %q", l.Profile().Name)
+	}
+	for _, bad := range []string{"testdata/missing.json", "no-such-persona"} {
+		if _, err := emulator.Open(bad); err == nil {
+			t.Errorf("Open(%q) succeeded", bad)
+		}
+	}
+}
