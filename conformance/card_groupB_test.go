@@ -91,11 +91,7 @@ func TestGroupBCasesAreWellFormed(t *testing.T) {
 // gbModelBugs are the cases of the groups that fail because the model is
 // wrong, with the defect. Each must fail on the model until the model is
 // fixed; then it leaves this list and must pass like every other case.
-var gbModelBugs = map[string]string{
-	"SSSE-MORE-026": "emulator/ssse buildSubApp gives DF01..DF04 no admin rule (cos.DFSpec.Admin zero value = free), " +
-		"so DEACTIVATE FILE / TERMINATE DF on a sub-application need only the MAC, no external authentication " +
-		"with key 0B (CARD.md §6; emulator/cos lifecycle.go: admin condition, external authentication by default)",
-}
+var gbModelBugs = map[string]string{}
 
 // TestGroupBOnTheModel: the model passes every case of the groups, none
 // skipped on the default personas, except the known model bugs, which

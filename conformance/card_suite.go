@@ -7,7 +7,7 @@ func init() {
 	var cases []*Case
 	for _, group := range [][]*Case{
 		selectCases, readCases, traceCases, generationCases, pinCases,
-		authCases, smCases, writeCases, channelCases, lifeCycleCases, errorCases,
+		authCases, smCases, writeCases, channelCases, lifeCycleCases, errorCases, moreCases,
 	} {
 		cases = append(cases, group...)
 	}

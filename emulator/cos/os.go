@@ -126,6 +126,12 @@ func (o *OS) Process(capdu []byte, out []byte) ([]byte, error) {
 		return out, ErrPowerLost
 	}
 	cmd, err := iso7816.ParseCommand(capdu)
+	if err != nil || len(capdu) < 2 || capdu[1] != insGetResponse {
+		// Data kept for GET RESPONSE serves only the next command (of the
+		// channel it was kept on; for an unparsable command, of every
+		// channel).
+		o.clearPending(capdu)
+	}
 	if err != nil || cmd.Extended && !o.extended {
 		if o.has(DefectWrongLengthSW) {
 			return appendSW(out, iso7816.SWWrongData), nil
@@ -153,9 +159,6 @@ func (o *OS) Process(capdu []byte, out []byte) ([]byte, error) {
 	data, sw := o.dispatch(&x)
 	if o.torn {
 		return out, ErrPowerLost
-	}
-	if cmd.INS != insGetResponse {
-		ch.pending = ch.pending[:0]
 	}
 	return o.finish(out, ch, &x.Cmd, data, sw), nil
 }
@@ -305,4 +308,18 @@ func (ch *channel) app() App {
 		}
 	}
 	return nil
+}
+
+// clearPending forgets the data kept for GET RESPONSE on the channel the
+// command's class names, or on every channel when the class is unusable.
+func (o *OS) clearPending(capdu []byte) {
+	if len(capdu) > 0 {
+		if cla, ok := decodeCLA(capdu[0]); ok && cla.channel < NumChannels {
+			o.channels[cla.channel].pending = o.channels[cla.channel].pending[:0]
+			return
+		}
+	}
+	for i := range o.channels {
+		o.channels[i].pending = o.channels[i].pending[:0]
+	}
 }

@@ -144,15 +144,17 @@ func Build(b *cos.Builder, p *profile.Profile) error {
 		b.EF(df, cos.EFSpec{FID: f.fid, SFI: f.sfi, Label: f.name, Structure: cos.Transparent, Size: f.size, Access: acc})
 	}
 	for _, sa := range s.SubApps {
-		if err := buildSubApp(b, df, alg, sa); err != nil {
+		if err := buildSubApp(b, df, alg, admin.Read, sa); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func buildSubApp(b *cos.Builder, parent *cos.Node, alg cardcrypto.Alg, sa profile.SubApp) error {
-	df := b.DF(parent, cos.DFSpec{FID: fidOf(sa.FID), AID: mustHex(sa.AID), Label: sa.Name, Alg: alg})
+// buildSubApp adds one sub-application; its life cycle commands need the
+// SSSE's admin condition (CARD.md §6: after PSAM external authentication).
+func buildSubApp(b *cos.Builder, parent *cos.Node, alg cardcrypto.Alg, admin cos.Rule, sa profile.SubApp) error {
+	df := b.DF(parent, cos.DFSpec{FID: fidOf(sa.FID), AID: mustHex(sa.AID), Label: sa.Name, Alg: alg, Admin: admin})
 	for _, f := range sa.Files {
 		st, err := cos.ParseStructure(f.Type)
 		if err != nil {
