@@ -262,7 +262,7 @@ func (c *Card) Save(path string) error {
 func Load(path string, opts ...Option) (*Card, error) {
 	meta, cells, err := nvm.LoadImage(path)
 	if err != nil {
-		return nil, fmt.Errorf("loading card image: %w", err)
+		return nil, err // nvm says "loading card image" / "loading PATH"
 	}
 	return fromImage(meta, cells, opts)
 }

@@ -75,7 +75,7 @@ func (r Rule) String() string {
 	return "invalid"
 }
 
-// needsKey reports whether the rule can be satisfied by key k.
+// usesKey reports whether the rule names a key.
 func (r Rule) usesKey() bool {
 	return r.Kind == NeedKey || r.Kind == PINOrKey || r.Kind == PINAndKey
 }

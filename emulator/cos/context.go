@@ -50,8 +50,8 @@ func (x *Context) Volatile() any { return x.ch.volatile }
 // SetVolatile replaces the application's volatile state on this channel.
 func (x *Context) SetVolatile(v any) { x.ch.volatile = v }
 
-// Challenge returns the last GET CHALLENGE value on this channel (nil if
-// none) and forgets it: a challenge serves one command.
+// TakeChallenge returns the last GET CHALLENGE value on this channel (nil
+// if none) and forgets it: a challenge serves one command.
 func (x *Context) TakeChallenge() []byte {
 	return x.ch.takeChallenge()
 }

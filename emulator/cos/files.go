@@ -108,8 +108,9 @@ func (o *OS) updateBinary(x *Context) ([]byte, iso7816.Status) {
 }
 
 // checkWrite applies the update rule of an EF: with CLA 04/84 the MAC is
-// verified with the rule's key (or the DF's maintenance key) and counts as
-// that key's authentication. It returns the command data without the MAC.
+// verified with the rule's key (or the DF's maintenance key) and stands for
+// that key's authentication for this one command only (no lasting security
+// state). It returns the command data without the MAC.
 func (o *OS) checkWrite(x *Context, n *Node) ([]byte, iso7816.Status) {
 	rule := n.access.Update
 	if !x.cla.sm {
@@ -128,6 +129,7 @@ func (o *OS) checkWrite(x *Context, n *Node) ([]byte, iso7816.Status) {
 		k = o.findKey(n.parent, 0, UseMaint)
 	}
 	if k == nil {
+		x.ch.takeChallenge()
 		return nil, iso7816.SWRefDataNotFound
 	}
 	body, sw := o.verifyMAC(x, k)
@@ -318,6 +320,10 @@ func (o *OS) updateRecord(x *Context) ([]byte, iso7816.Status) {
 	}
 	if sw := checkRecordData(n, num, data, cmd.P1, mode != recNumber); sw != iso7816.SWOK && !o.has(DefectUpdateAnyLength) {
 		return nil, sw
+	}
+	if old := o.mem.Get(o.slot(n, num)); n.tlv && len(old) > 0 && data[0] != old[0] && !o.has(DefectUpdateAnyLength) {
+		// A data item keeps its tag: the tag is the record's identifier.
+		return nil, iso7816.SWWrongData
 	}
 	o.mem.Begin()
 	o.mem.Set(o.slot(n, num), data)

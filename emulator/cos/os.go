@@ -52,6 +52,7 @@ type OS struct {
 	defects  Defect
 	torn     bool
 	channels [NumChannels]channel
+	ctx      Context
 }
 
 type secKind uint8
@@ -155,8 +156,11 @@ func (o *OS) Process(capdu []byte, out []byte) ([]byte, error) {
 	if !ch.open {
 		return appendSW(out, iso7816.SWLogicalChannelNotSupported), nil
 	}
-	x := Context{os: o, ch: ch, Cmd: cmd, cla: cla}
-	data, sw := o.dispatch(&x)
+	// The context lives in the OS so that a command costs no allocation;
+	// it is valid only during the command.
+	o.ctx = Context{os: o, ch: ch, Cmd: cmd, cla: cla}
+	x := &o.ctx
+	data, sw := o.dispatch(x)
 	if o.torn {
 		return out, ErrPowerLost
 	}

@@ -190,7 +190,9 @@ func (o *OS) externalAuthenticate(x *Context) ([]byte, iso7816.Status) {
 		return nil, iso7816.SWWrongLength
 	}
 	chal := ch.takeChallenge()
-	if chal == nil {
+	if chal == nil || len(chal) > alg.BlockSize() {
+		// No challenge, or one too long for the key's block (a 16-byte
+		// challenge on a 3DES card): nothing to authenticate against.
 		return nil, iso7816.SWRefDataNotUsable
 	}
 	if o.has(DefectChallengeReusable) {

@@ -11,7 +11,8 @@
 //	80 1A <key id> <alg> Lc <factors>   DELIVER KEY: diversify the issuer key
 //	                                    for one card, one 8-byte factor per
 //	                                    level (usage byte b8-b6); alg 01 3DES,
-//	                                    03 SM4. Kept until reset or reselection.
+//	                                    03 SM4. Kept until reset or until another
+//	                                    application is selected.
 //	80 FA 00 00 Lc <data> Le            CIPHER DATA, encrypt: ECB with the
 //	                                    delivered key; data a whole number of
 //	                                    blocks.
