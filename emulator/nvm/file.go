@@ -100,20 +100,20 @@ var (
 func LoadImage(path string) (meta []byte, cells [][]byte, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading card image: %w", err)
+		return nil, nil, fmt.Errorf("loading card image: %w", err) // the error names the path
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxImageSize {
-		return nil, nil, fmt.Errorf("loading %s: %w", path,
+		return nil, nil, fmt.Errorf("loading card image %s: %w", path,
 			imageErr("file is %d bytes, larger than the %d-byte limit", fi.Size(), MaxImageSize))
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxImageSize+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading %s: %w", path, err)
+		return nil, nil, fmt.Errorf("loading card image %s: %w", path, err)
 	}
 	meta, cells, err = decodeImage(b, false)
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading %s: %w", path, err)
+		return nil, nil, fmt.Errorf("loading card image %s: %w", path, err)
 	}
 	return meta, cells, nil
 }
