@@ -7,3 +7,5 @@ require (
 	github.com/google/go-cmp v0.7.0
 	golang.org/x/text v0.31.0
 )
+
+require golang.org/x/crypto v0.43.0 // indirect

@@ -18,6 +18,7 @@ import (
 	"github.com/sscard/sscard/emulator/cos"
 	"github.com/sscard/sscard/emulator/iso7816"
 	"github.com/sscard/sscard/emulator/nvm"
+	"github.com/sscard/sscard/emulator/pki"
 	"github.com/sscard/sscard/emulator/profile"
 	"github.com/sscard/sscard/emulator/psam"
 	"github.com/sscard/sscard/emulator/ssse"
@@ -79,6 +80,9 @@ func buildTemplate(p *profile.Profile) (*template, error) {
 	switch p.Kind {
 	case profile.KindCard:
 		err = ssse.Build(b, p)
+		if err == nil {
+			err = pki.Build(b, p)
+		}
 	case profile.KindPSAM:
 		err = psam.Build(b, p)
 	default:

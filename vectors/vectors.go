@@ -15,6 +15,32 @@ import (
 //go:embed personas/*.json
 var personas embed.FS
 
+//go:embed pki/*.pem pki/manifest.json
+var pki embed.FS
+
+// PKI returns a file of the test PKI (vectors/pki: certificates NAME.crt.pem,
+// private keys NAME.key.pem, manifest.json with where each came from).
+func PKI(file string) ([]byte, error) {
+	if file == "" || strings.ContainsAny(file, "/\\") || strings.Contains(file, "..") {
+		return nil, fmt.Errorf("reading test PKI file %q: not a file name", file)
+	}
+	b, err := pki.ReadFile("pki/" + file)
+	if err != nil {
+		return nil, fmt.Errorf("reading test PKI file %q: no such file in vectors/pki", file)
+	}
+	return b, nil
+}
+
+// PKIFiles lists the files of the test PKI in sorted order.
+func PKIFiles() []string {
+	entries, _ := fs.ReadDir(pki, "pki")
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
 // Persona returns the JSON text of the built-in persona called name
 // (e.g. "default", "gen2", "psam").
 func Persona(name string) ([]byte, error) {

@@ -53,6 +53,7 @@ type Profile struct {
 	SSSE     *SSSE     `json:"ssse,omitempty"`
 	PSAM     *PSAM     `json:"psam,omitempty"`
 	Register *Register `json:"register,omitempty"`
+	PKI      *PKI      `json:"pki,omitempty"`
 
 	raw  []byte // the merged, canonical JSON this profile was decoded from
 	memo *memoMap

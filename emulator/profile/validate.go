@@ -127,6 +127,14 @@ func (p *Profile) validateCard() error {
 	if err := p.SSSE.validate(p.Generation); err != nil {
 		return err
 	}
+	if p.PKI != nil && p.Generation != "3.00" {
+		p.PKI = nil // the PKI application exists on 3.00 cards only (CARD.md §1)
+	}
+	if p.PKI != nil {
+		if err := p.PKI.validate(); err != nil {
+			return err
+		}
+	}
 	if p.Register != nil && !slices.Contains(RegisterStates, p.Register.State) {
 		return fieldErr("register.state", "%q is not one of %s", p.Register.State, strings.Join(RegisterStates, ", "))
 	}
@@ -428,6 +436,9 @@ func (p *Profile) validatePSAM() error {
 	}
 	if p.PSAM == nil {
 		return fieldErr("psam", "missing")
+	}
+	if p.PKI != nil {
+		return fieldErr("pki", "a psam profile has no pki section")
 	}
 	s := p.PSAM
 	if s.AID == "" {
