@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -372,6 +374,75 @@ func (vr *virtualReader) saveAll() error {
 		vr.stderr.printf("slot %d: card image saved to %s\n", s.n, c.image)
 	}
 	return errors.Join(errs...)
+}
+
+// readerState is the JSON of GET /v1/state.
+type readerState struct {
+	Mode        string      `json:"mode"` // "dial" or "reverse"
+	Contactless bool        `json:"contactless"`
+	Slots       []slotState `json:"slots"`
+}
+
+// slotState is the JSON state of a slot. The card fields are empty while
+// the slot is empty.
+type slotState struct {
+	Slot      int    `json:"slot"`
+	Reader    string `json:"reader"` // vpcd's address, or where the slot listens
+	Inserted  bool   `json:"inserted"`
+	Connected bool   `json:"connected"`
+	Peer      string `json:"peer,omitempty"`
+
+	Card           string `json:"card,omitempty"`    // persona, profile file or image it came from
+	Profile        string `json:"profile,omitempty"` // the profile's name
+	Kind           string `json:"kind,omitempty"`    // card or psam
+	ATR            string `json:"atr,omitempty"`     // as presented, hex
+	Image          string `json:"image,omitempty"`
+	Powered        bool   `json:"powered"`
+	PowerLossAfter int    `json:"powerLossAfter,omitempty"` // NVM writes left before an armed power loss
+
+	APDUs       uint64 `json:"apdus"`
+	LastSW      string `json:"lastSW,omitempty"`
+	Connects    uint64 `json:"connects"`
+	LastError   string `json:"lastError,omitempty"`
+	TraceEvents int    `json:"traceEvents"`
+}
+
+func (vr *virtualReader) state() readerState {
+	st := readerState{Mode: "dial", Contactless: vr.contactless, Slots: []slotState{}}
+	if vr.reverse {
+		st.Mode = "reverse"
+	}
+	for _, s := range vr.slots {
+		if s != nil {
+			st.Slots = append(st.Slots, vr.slotState(s))
+		}
+	}
+	return st
+}
+
+func (vr *virtualReader) slotState(s *emuSlot) slotState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return vr.slotStateLocked(s)
+}
+
+// slotStateLocked is slotState with s.mu held.
+func (vr *virtualReader) slotStateLocked(s *emuSlot) slotState {
+	vs := s.vslot.Status()
+	st := slotState{
+		Slot: s.n, Reader: s.addr, Inserted: vs.Inserted, Connected: vs.Connected, Peer: vs.Peer,
+		APDUs: vs.APDUs, Connects: vs.Connects, LastError: vs.LastError, TraceEvents: s.log.Len(),
+	}
+	if vs.LastSW != 0 {
+		st.LastSW = fmt.Sprintf("%04X", vs.LastSW)
+	}
+	if vs.Inserted {
+		c := s.card
+		st.Card, st.Profile, st.Kind = c.spec, c.Profile().Name, c.Profile().Kind
+		st.ATR = strings.ToUpper(hex.EncodeToString(c.atr))
+		st.Image, st.Powered, st.PowerLossAfter = c.image, c.Powered(), c.powerLossAfter()
+	}
+	return st
 }
 
 // emuCard is a card as a slot holds it: the emulated card with the ATR it
