@@ -106,7 +106,6 @@ func (s *Slot) ServeConn(ctx context.Context, conn net.Conn) error {
 		return err
 	}
 	tune(conn)
-	s.emit(trace.Note, trace.Connect, nil, l.peer)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	err = s.exchange(l, card)
 	stop()
@@ -119,16 +118,21 @@ func (s *Slot) ServeConn(ctx context.Context, conn net.Conn) error {
 	return err
 }
 
-// exchange runs the lock-step loop: read a frame, act, answer.
+// exchange runs the lock-step loop: read a frame, act, answer. The link is
+// up, and traced as connected, at the first frame: until then the
+// connection may be waiting in vpcd's queue.
 func (s *Slot) exchange(l *link, card Card) error {
 	conn := l.conn
 	fr := frameReader{conn: conn, br: bufio.NewReader(ackReader(conn)), buf: make([]byte, 0, 512), timeout: s.opts.FrameTimeout}
 	out := make([]byte, 2, 512)
 	powered := true // vpcd asks for the ATR at once on a new connection
-	for {
+	for first := true; ; first = false {
 		p, err := fr.next()
 		if err != nil {
 			return err
+		}
+		if first && s.up(l) {
+			s.emit(trace.Note, trace.Connect, nil, l.peer)
 		}
 		if len(p) == 1 && isControl(p[0]) {
 			if out, err = s.control(conn, card, p[0], out, &powered); err != nil {

@@ -40,6 +40,7 @@ type Slot struct {
 type link struct {
 	conn   net.Conn
 	peer   string
+	up     bool  // the reader has sent a frame: it talks to this card
 	reason error // set when the slot closed the connection itself
 }
 
@@ -47,14 +48,17 @@ type link struct {
 type Status struct {
 	Slot      int
 	Inserted  bool   // a card is in the slot
-	Connected bool   // the card is connected to the reader
+	// Connected is true once the reader has sent its first frame on the
+	// current connection: a connection vpcd has not accepted yet (another
+	// card holds the slot) waits in its queue and does not count.
+	Connected bool
 	Peer      string // the reader's address while connected
 	// APDUs counts the command APDUs the card in the slot answered; LastSW
 	// is the status word of its last response (0 before the first). Both
 	// start again at each Insert.
 	APDUs  uint64
 	LastSW uint16
-	// Connects counts the connections made since the slot was created.
+	// Connects counts the connections since the slot was created.
 	Connects uint64
 	// LastError says why the last connection ended or the last attempt
 	// failed; "" if none did.
@@ -127,13 +131,13 @@ func (s *Slot) Status() Status {
 	st := Status{
 		Slot:      s.opts.Slot,
 		Inserted:  s.card != nil,
-		Connected: s.link != nil,
+		Connected: s.link != nil && s.link.up,
 		APDUs:     s.apdus,
 		LastSW:    s.lastSW,
 		Connects:  s.connects,
 		LastError: s.lastErr,
 	}
-	if s.link != nil {
+	if st.Connected {
 		st.Peer = s.link.peer
 	}
 	return st
@@ -161,8 +165,20 @@ func (s *Slot) attach(conn net.Conn) (*link, Card, error) {
 	s.closeLink(errReplaced)
 	l := &link{conn: conn, peer: conn.RemoteAddr().String()}
 	s.link = l
-	s.connects++
 	return l, s.card, nil
+}
+
+// up marks l as talking to the reader, at its first frame, and reports
+// whether it is still the slot's connection.
+func (s *Slot) up(l *link) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link != l {
+		return false
+	}
+	l.up = true
+	s.connects++
+	return true
 }
 
 // detach forgets l and returns why the slot closed it, if it did.
