@@ -46,8 +46,8 @@ type link struct {
 
 // Status is a snapshot of a slot.
 type Status struct {
-	Slot      int
-	Inserted  bool   // a card is in the slot
+	Slot     int
+	Inserted bool // a card is in the slot
 	// Connected is true once the reader has sent its first frame on the
 	// current connection: a connection vpcd has not accepted yet (another
 	// card holds the slot) waits in its queue and does not count.
