@@ -66,6 +66,9 @@ type Interfaces struct {
 	// Type is the ISO/IEC 14443 type of the contactless door: "A" or "B"
 	// [model: not public; default A].
 	Type string `json:"type,omitempty"`
+	// ISO14443 holds the contactless link parameters [model]; absent: the
+	// defaults of emulator/contactless.
+	ISO14443 *ISO14443 `json:"iso14443,omitempty"`
 }
 
 // ATR describes the answer to reset. Either Hex gives it whole, or it is

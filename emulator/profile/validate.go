@@ -72,6 +72,11 @@ func (p *Profile) validateCommon(defaultAlg string) error {
 			return fieldErr("interfaces.type", "%q is neither A nor B", p.Interfaces.Type)
 		}
 	}
+	if c := p.Interfaces.ISO14443; c != nil {
+		if err := c.validate(); err != nil {
+			return err
+		}
+	}
 	return p.validateATR()
 }
 
