@@ -53,7 +53,7 @@ func Authenticate(srv *Server, t terminal.Transport, pin string, observe func(St
 		if ch, err = srv.NewChallenge(); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("nonce %X at %s for %q", ch.Nonce, ch.Time.Format(time.RFC3339), ch.Server), nil
+		return fmt.Sprintf("nonce %X… at %s for %q", ch.Nonce[:8], ch.Time.Format(time.RFC3339), ch.Server), nil
 	}) && step("select", func() (string, error) {
 		return "PKI application, ADF SS.CERT.ADF1", cl.Select()
 	}) && step("certificate", func() (string, error) {
