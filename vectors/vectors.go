@@ -41,6 +41,24 @@ func PKIFiles() []string {
 	return names
 }
 
+//go:embed pay/*.pem pay/*.json
+var pay embed.FS
+
+// Pay returns a file of the financial application's test keys and vectors
+// (vectors/pay: RSA and SM2 private keys NAME.key.pem, the CA public keys
+// capk.json, public EMV test vectors emv-vectors.json, manifest.json with
+// where each came from).
+func Pay(file string) ([]byte, error) {
+	if file == "" || strings.ContainsAny(file, "/\\") || strings.Contains(file, "..") {
+		return nil, fmt.Errorf("reading payment test file %q: not a file name", file)
+	}
+	b, err := pay.ReadFile("pay/" + file)
+	if err != nil {
+		return nil, fmt.Errorf("reading payment test file %q: no such file in vectors/pay", file)
+	}
+	return b, nil
+}
+
 // Persona returns the JSON text of the built-in persona called name
 // (e.g. "default", "gen2", "psam").
 func Persona(name string) ([]byte, error) {
