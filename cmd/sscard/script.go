@@ -30,7 +30,7 @@ const stdinName = "<stdin>"
 
 // runScript is "sscard script".
 func runScript(args []string, stdout, stderr io.Writer) int {
-	f := newFlags("script", "sscard script [--card persona|file.json] [--image FILE] [--seed N] [FILE|-]", `
+	f := newFlags("script", "sscard script [--card persona|file.json] [--image FILE] [--seed N] [--reader NAME] [FILE|-]", `
 Run a script of command APDUs against an emulated card and print each
 exchange the way scriptor (pcsc-tools) does, with the meaning of the status
 word:
@@ -50,10 +50,15 @@ absent). With --image the card's state lives in FILE: loaded from it when it
 exists (its card must then match --card, if given), saved back to it,
 atomically, when the script ends, even after a transport error. Status words
 are the card's answer, not failures: the exit status is 0 whenever the
-script ran.`)
+script ran.
+
+With --reader the script runs against the card in that PC/SC reader
+instead, a real one or a virtual one of "sscard emulate" (this needs a
+build with -tags pcsc); --card, --image and --seed do not apply there.`)
 	card := f.String("card", "", "the card: a `persona|file.json` (default \"default\", or the card of --image)")
 	image := f.String("image", "", "card image `FILE`: load the card from it if it exists, save it back at the end")
 	seed := f.Uint64("seed", 0, "fixed `N` for the card's random numbers (reproducible challenges); default crypto/rand")
+	reader := f.String("reader", "", "run against the card in PC/SC reader `NAME` instead of an emulated card")
 	pos, code, done := f.parse(args, stdout, stderr)
 	if done {
 		return code
@@ -65,11 +70,17 @@ script ran.`)
 	if len(pos) == 1 {
 		src = pos[0]
 	}
+	if *reader != "" && (f.isSet("card") || f.isSet("image") || f.isSet("seed")) {
+		return f.usageError(stderr, "--reader runs the script on the card in the reader: no --card, --image or --seed")
+	}
 
 	steps, err := readScript(src)
 	if err != nil {
 		fmt.Fprintf(stderr, "sscard script: %v\n", err)
 		return exitFail
+	}
+	if *reader != "" {
+		return runReaderScript(*reader, steps, scriptName(src), stdout, stderr)
 	}
 
 	var opts []emulator.Option
@@ -163,12 +174,22 @@ func loadImage(card, image string, opts []emulator.Option) (*emulator.Card, erro
 	return c, nil
 }
 
-// runSteps sends the steps to the card, printing each exchange. It stops at
-// the first transport error: the card gave no answer (power lost).
+// runSteps sends the steps to the emulated card; see runStepsOn.
 func runSteps(c *emulator.Card, steps []step, name string, w io.Writer) error {
+	return runStepsOn(emulatedCard{c}, steps, name, w)
+}
+
+// runStepsOn sends the steps to the card, printing each exchange. It stops
+// at the first transport error: the card gave no answer (power lost, card
+// removed).
+func runStepsOn(c scriptCard, steps []step, name string, w io.Writer) error {
 	for _, s := range steps {
 		if s.reset {
-			fmt.Fprintf(w, "> RESET\n< OK: %s\n", spacedHex(c.Reset()))
+			atr, err := c.Reset()
+			if err != nil {
+				return fmt.Errorf("%s:%d: resetting the card: %w", name, s.line, err)
+			}
+			fmt.Fprintf(w, "> RESET\n< OK: %s\n", spacedHex(atr))
 			continue
 		}
 		fmt.Fprintf(w, "> %s\n", spacedHex(s.apdu))
