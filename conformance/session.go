@@ -254,6 +254,10 @@ func volatility(device string, c []byte) (cmd, resp bool) {
 		return false, true
 	case c[1] == 0x82: // EXTERNAL AUTHENTICATE
 		return true, false
+	case c[1] == 0x20 && c[2] == 0x01 && len(c) > 5: // PKI PIN: SM4 of the challenge
+		return true, false
+	case c[1] == 0x2A: // PSO: the signed challenge, and a signature with a random k
+		return true, true
 	case c[0]&0x0C == 0x04: // secure messaging: the MAC
 		return true, false
 	}
