@@ -1,0 +1,518 @@
+package pcd
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sscard/sscard/emulator/contactless"
+)
+
+// The frame stream lets a reader that is not Go (firmware built for the
+// host, a reader driver) be tested like the reference PCD: the harness
+// holds the cards and the field, the reader holds its protocol logic, and
+// they talk over a byte stream (a pipe to the reader's process, or TCP).
+//
+// Every message is a type byte, a 4-byte big-endian payload length and
+// the payload. The harness sends commands (upper case) and the reader
+// answers each with a result (upper case); while it works on a command,
+// the reader uses the field through requests (lower case), each answered
+// by the harness at once:
+//
+//	harness → reader   C connect      (empty)        → A activated | E error
+//	                   T transmit     C-APDU         → R R-APDU    | E error
+//	                   D disconnect   (empty)        → K ok        | E error
+//	                   Q quit         (empty)          no answer; the reader exits
+//	reader → harness   f field        1 byte: 0 off, 1 on          → t
+//	                   w wait         8 bytes: nanoseconds         → t
+//	                   n now          (empty)                      → t
+//	                   x transceive   type 'A'|'B', last bits, rate to card
+//	                                  and rate from card (2 bytes each,
+//	                                  kbit/s, 0 = 106), listening time
+//	                                  (8 bytes, ns), frame bytes (CRC
+//	                                  included)                    → r
+//	harness → reader   t time         8 bytes: model time, ns
+//	                   r received     status (0 frame, 1 time-out, 2 field
+//	                                  off), align, last bits, collided
+//	                                  (0/1), collision bit (2 bytes), start
+//	                                  and duration (8 bytes each, ns),
+//	                                  frame bytes
+//
+// The payload of A is the type byte ('A' or 'B') and then UID (or PUPI),
+// ATQA, SAK, ATS, ATQB and ATTRIB answer, each as a length byte and its
+// bytes (SAK is one byte long for Type A, empty for Type B). E carries a
+// UTF-8 message. All numbers are big-endian.
+
+// Message types of the frame stream.
+const (
+	MsgConnect    = 'C'
+	MsgTransmit   = 'T'
+	MsgDisconnect = 'D'
+	MsgQuit       = 'Q'
+	MsgActivated  = 'A'
+	MsgResponse   = 'R'
+	MsgOK         = 'K'
+	MsgError      = 'E'
+	MsgField      = 'f'
+	MsgWait       = 'w'
+	MsgNow        = 'n'
+	MsgTransceive = 'x'
+	MsgTime       = 't'
+	MsgReceived   = 'r'
+)
+
+// MaxMessage bounds a frame stream payload.
+const MaxMessage = 1 << 20
+
+// ErrStream is wrapped by every error about the frame stream itself.
+var ErrStream = errors.New("frame stream")
+
+func writeMsg(w io.Writer, typ byte, payload []byte) error {
+	buf := make([]byte, 5, 5+len(payload))
+	buf[0] = typ
+	binary.BigEndian.PutUint32(buf[1:], uint32(len(payload)))
+	if _, err := w.Write(append(buf, payload...)); err != nil {
+		return fmt.Errorf("%w: writing: %w", ErrStream, err)
+	}
+	return nil
+}
+
+func readMsg(r io.Reader) (byte, []byte, error) {
+	var head [5]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		if errors.Is(err, io.EOF) {
+			return 0, nil, io.EOF
+		}
+		return 0, nil, fmt.Errorf("%w: reading: %w", ErrStream, err)
+	}
+	n := binary.BigEndian.Uint32(head[1:])
+	if n > MaxMessage {
+		return 0, nil, fmt.Errorf("%w: message %q of %d bytes, more than %d", ErrStream, head[0], n, MaxMessage)
+	}
+	payload := make([]byte, n)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return 0, nil, fmt.Errorf("%w: reading %q: %w", ErrStream, head[0], err)
+	}
+	return head[0], payload, nil
+}
+
+// StreamReader is a reader behind a frame stream, seen as a Reader: the
+// harness side of the stream.
+type StreamReader struct {
+	mu     sync.Mutex
+	r      *bufio.Reader
+	w      io.Writer
+	closer func() error
+	air    contactless.Air
+}
+
+// NewStreamReader talks to the reader at the other end of rw; close, if
+// not nil, is called by Close.
+func NewStreamReader(rw io.ReadWriter, close func() error) *StreamReader {
+	return &StreamReader{r: bufio.NewReader(rw), w: rw, closer: close}
+}
+
+// ExecReader starts a reader program and talks to it over its standard
+// input and output (its standard error is left to the caller's).
+func ExecReader(name string, args ...string) (*StreamReader, error) {
+	cmd := exec.Command(name, args...)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting reader %s: %w", name, err)
+	}
+	rw := struct {
+		io.Reader
+		io.Writer
+	}{out, in}
+	var sr *StreamReader
+	sr = NewStreamReader(rw, func() error {
+		_ = writeMsg(in, MsgQuit, nil)
+		in.Close()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("reader %s did not exit after Q: killed", name)
+		}
+	})
+	return sr, nil
+}
+
+// DialReader connects to a reader listening on a TCP address.
+func DialReader(addr string) (*StreamReader, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to reader %s: %w", addr, err)
+	}
+	return NewStreamReader(c, func() error {
+		_ = writeMsg(c, MsgQuit, nil)
+		return c.Close()
+	}), nil
+}
+
+// OpenStreamReader opens the reader a spec names: "exec:PROGRAM ARGS..."
+// (split on spaces) or "tcp:HOST:PORT".
+func OpenStreamReader(spec string) (*StreamReader, error) {
+	switch {
+	case strings.HasPrefix(spec, "exec:"):
+		f := strings.Fields(strings.TrimPrefix(spec, "exec:"))
+		if len(f) == 0 {
+			return nil, fmt.Errorf("reader %q: no program after exec:", spec)
+		}
+		return ExecReader(f[0], f[1:]...)
+	case strings.HasPrefix(spec, "tcp:"):
+		return DialReader(strings.TrimPrefix(spec, "tcp:"))
+	}
+	return nil, fmt.Errorf("reader %q: want exec:PROGRAM [ARGS] or tcp:HOST:PORT", spec)
+}
+
+// Close ends the session with the reader.
+func (s *StreamReader) Close() error {
+	if s.closer == nil {
+		return nil
+	}
+	return s.closer()
+}
+
+// Connect implements Reader.
+func (s *StreamReader) Connect(air contactless.Air) (*Activation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.air = air
+	typ, payload, err := s.command(MsgConnect, nil)
+	if err != nil {
+		return nil, err
+	}
+	if typ != MsgActivated {
+		return nil, fmt.Errorf("%w: %q in answer to connect", ErrStream, typ)
+	}
+	return decodeActivation(payload)
+}
+
+// Transmit implements Reader.
+func (s *StreamReader) Transmit(capdu []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	typ, payload, err := s.command(MsgTransmit, capdu)
+	if err != nil {
+		return nil, err
+	}
+	if typ != MsgResponse {
+		return nil, fmt.Errorf("%w: %q in answer to transmit", ErrStream, typ)
+	}
+	return payload, nil
+}
+
+// Disconnect implements Reader.
+func (s *StreamReader) Disconnect() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	typ, _, err := s.command(MsgDisconnect, nil)
+	if err != nil {
+		return err
+	}
+	if typ != MsgOK {
+		return fmt.Errorf("%w: %q in answer to disconnect", ErrStream, typ)
+	}
+	return nil
+}
+
+// ErrReader is wrapped by the errors a reader reports with E.
+var ErrReader = errors.New("the reader reports")
+
+// command sends a command and serves the reader's field requests until
+// its result comes.
+func (s *StreamReader) command(typ byte, payload []byte) (byte, []byte, error) {
+	if err := writeMsg(s.w, typ, payload); err != nil {
+		return 0, nil, err
+	}
+	for {
+		t, p, err := readMsg(s.r)
+		if errors.Is(err, io.EOF) {
+			return 0, nil, fmt.Errorf("%w: the reader closed the stream", ErrStream)
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		switch t {
+		case MsgError:
+			return 0, nil, fmt.Errorf("%w: %s", ErrReader, p)
+		case MsgActivated, MsgResponse, MsgOK:
+			return t, p, nil
+		}
+		reply, rp, err := serveAir(s.air, t, p)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := writeMsg(s.w, reply, rp); err != nil {
+			return 0, nil, err
+		}
+	}
+}
+
+// serveAir performs one field request on air.
+func serveAir(air contactless.Air, t byte, p []byte) (byte, []byte, error) {
+	if air == nil {
+		return 0, nil, fmt.Errorf("%w: field request %q outside a command", ErrStream, t)
+	}
+	now := func() []byte { return binary.BigEndian.AppendUint64(nil, uint64(air.Now())) }
+	switch t {
+	case MsgField:
+		if len(p) != 1 || p[0] > 1 {
+			return 0, nil, fmt.Errorf("%w: field request % X", ErrStream, p)
+		}
+		air.SetField(p[0] == 1)
+		return MsgTime, now(), nil
+	case MsgWait:
+		if len(p) != 8 {
+			return 0, nil, fmt.Errorf("%w: wait request of %d bytes", ErrStream, len(p))
+		}
+		d := binary.BigEndian.Uint64(p)
+		if d > uint64(time.Hour) {
+			return 0, nil, fmt.Errorf("%w: wait of %d ns", ErrStream, d)
+		}
+		air.Wait(time.Duration(d))
+		return MsgTime, now(), nil
+	case MsgNow:
+		return MsgTime, now(), nil
+	case MsgTransceive:
+		tx, err := decodeTx(p)
+		if err != nil {
+			return 0, nil, err
+		}
+		rx, err := air.Transceive(tx)
+		return MsgReceived, encodeRx(rx, err), nil
+	}
+	return 0, nil, fmt.Errorf("%w: unknown message %q", ErrStream, t)
+}
+
+func encodeTx(tx contactless.Tx) []byte {
+	b := []byte{byte(tx.Type), byte(tx.LastBits)}
+	b = binary.BigEndian.AppendUint16(b, uint16(tx.Rates.ToCard))
+	b = binary.BigEndian.AppendUint16(b, uint16(tx.Rates.FromCard))
+	b = binary.BigEndian.AppendUint64(b, uint64(tx.Timeout))
+	return append(b, tx.Data...)
+}
+
+func decodeTx(p []byte) (contactless.Tx, error) {
+	if len(p) < 14 {
+		return contactless.Tx{}, fmt.Errorf("%w: transceive request of %d bytes", ErrStream, len(p))
+	}
+	tx := contactless.Tx{Type: contactless.Type(p[0]), LastBits: int(p[1]),
+		Rates:   contactless.Rates{ToCard: contactless.BitRate(binary.BigEndian.Uint16(p[2:])), FromCard: contactless.BitRate(binary.BigEndian.Uint16(p[4:]))},
+		Timeout: time.Duration(binary.BigEndian.Uint64(p[6:])), Data: p[14:]}
+	switch {
+	case tx.Type != contactless.TypeA && tx.Type != contactless.TypeB:
+		return tx, fmt.Errorf("%w: transceive type %q", ErrStream, p[0])
+	case tx.LastBits > 7:
+		return tx, fmt.Errorf("%w: transceive last bits %d", ErrStream, tx.LastBits)
+	case tx.Timeout < 0 || tx.Timeout > time.Hour:
+		return tx, fmt.Errorf("%w: listening time %d ns", ErrStream, int64(tx.Timeout))
+	}
+	for _, r := range []contactless.BitRate{tx.Rates.ToCard, tx.Rates.FromCard} {
+		if r != 0 && !r.Valid() {
+			return tx, fmt.Errorf("%w: bit rate %d", ErrStream, r)
+		}
+	}
+	return tx, nil
+}
+
+func encodeRx(rx contactless.Rx, err error) []byte {
+	status := byte(0)
+	switch {
+	case errors.Is(err, contactless.ErrFieldOff):
+		status = 2
+	case err != nil:
+		status = 1
+	}
+	coll := byte(0)
+	if rx.Collided {
+		coll = 1
+	}
+	b := []byte{status, byte(rx.Align), byte(rx.LastBits), coll}
+	b = binary.BigEndian.AppendUint16(b, uint16(rx.CollisionBit))
+	b = binary.BigEndian.AppendUint64(b, uint64(rx.Start))
+	b = binary.BigEndian.AppendUint64(b, uint64(rx.Duration))
+	return append(b, rx.Data...)
+}
+
+func decodeRx(p []byte) (contactless.Rx, error) {
+	if len(p) < 22 {
+		return contactless.Rx{}, fmt.Errorf("%w: received message of %d bytes", ErrStream, len(p))
+	}
+	switch p[0] {
+	case 1:
+		return contactless.Rx{}, contactless.ErrTimeout
+	case 2:
+		return contactless.Rx{}, contactless.ErrFieldOff
+	}
+	return contactless.Rx{Align: int(p[1]), LastBits: int(p[2]), Collided: p[3] == 1,
+		CollisionBit: int(binary.BigEndian.Uint16(p[4:])),
+		Start:        time.Duration(binary.BigEndian.Uint64(p[6:])), Duration: time.Duration(binary.BigEndian.Uint64(p[14:])),
+		Data: p[22:]}, nil
+}
+
+func encodeActivation(a *Activation) []byte {
+	b := []byte{byte(a.Type)}
+	sak := []byte{a.SAK}
+	if a.Type == contactless.TypeB {
+		sak = nil
+	}
+	for _, f := range [][]byte{a.UID, a.ATQA, sak, a.ATS, a.ATQB, a.AttribResp} {
+		b = append(b, byte(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+func decodeActivation(p []byte) (*Activation, error) {
+	bad := fmt.Errorf("%w: activation % X", ErrStream, p)
+	if len(p) < 1 || contactless.Type(p[0]) != contactless.TypeA && contactless.Type(p[0]) != contactless.TypeB {
+		return nil, bad
+	}
+	a := &Activation{Type: contactless.Type(p[0])}
+	p = p[1:]
+	var sak []byte
+	for _, dst := range []*[]byte{&a.UID, &a.ATQA, &sak, &a.ATS, &a.ATQB, &a.AttribResp} {
+		if len(p) < 1 || len(p) < 1+int(p[0]) {
+			return nil, bad
+		}
+		*dst = append([]byte(nil), p[1:1+int(p[0])]...)
+		p = p[1+int(p[0]):]
+	}
+	if len(p) != 0 || len(sak) > 1 {
+		return nil, bad
+	}
+	if len(sak) == 1 {
+		a.SAK = sak[0]
+	}
+	return a, nil
+}
+
+// streamAir is the reader side's view of the field across the stream.
+type streamAir struct {
+	r   *bufio.Reader
+	w   io.Writer
+	err error
+	now time.Duration
+}
+
+func (a *streamAir) request(t byte, p []byte) (byte, []byte) {
+	if a.err != nil {
+		return 0, nil
+	}
+	if a.err = writeMsg(a.w, t, p); a.err != nil {
+		return 0, nil
+	}
+	rt, rp, err := readMsg(a.r)
+	if err != nil {
+		a.err = err
+		return 0, nil
+	}
+	return rt, rp
+}
+
+func (a *streamAir) time(t byte, p []byte) {
+	rt, rp := a.request(t, p)
+	if rt == MsgTime && len(rp) == 8 {
+		a.now = time.Duration(binary.BigEndian.Uint64(rp))
+	} else if a.err == nil {
+		a.err = fmt.Errorf("%w: %q in answer to %q", ErrStream, rt, t)
+	}
+}
+
+func (a *streamAir) SetField(on bool) {
+	v := byte(0)
+	if on {
+		v = 1
+	}
+	a.time(MsgField, []byte{v})
+}
+
+func (a *streamAir) Wait(d time.Duration) {
+	if d > 0 {
+		a.time(MsgWait, binary.BigEndian.AppendUint64(nil, uint64(d)))
+	}
+}
+
+func (a *streamAir) Now() time.Duration {
+	a.time(MsgNow, nil)
+	return a.now
+}
+
+func (a *streamAir) Transceive(tx contactless.Tx) (contactless.Rx, error) {
+	rt, rp := a.request(MsgTransceive, encodeTx(tx))
+	if a.err != nil {
+		return contactless.Rx{}, a.err
+	}
+	if rt != MsgReceived {
+		a.err = fmt.Errorf("%w: %q in answer to a transceive", ErrStream, rt)
+		return contactless.Rx{}, a.err
+	}
+	return decodeRx(rp)
+}
+
+// Serve runs reader r behind a frame stream: the reader side, for a Go
+// reader (the reference PCD in tests, or a reader of one's own). It
+// returns nil after Q or at the end of the stream.
+func Serve(rw io.ReadWriter, r Reader) error {
+	br := bufio.NewReader(rw)
+	air := &streamAir{r: br, w: rw}
+	for {
+		t, p, err := readMsg(br)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var rt byte
+		var rp []byte
+		var cerr error
+		switch t {
+		case MsgQuit:
+			return nil
+		case MsgConnect:
+			var act *Activation
+			if act, cerr = r.Connect(air); cerr == nil {
+				rt, rp = MsgActivated, encodeActivation(act)
+			}
+		case MsgTransmit:
+			if rp, cerr = r.Transmit(p); cerr == nil {
+				rt = MsgResponse
+			}
+		case MsgDisconnect:
+			if cerr = r.Disconnect(); cerr == nil {
+				rt = MsgOK
+			}
+		default:
+			return fmt.Errorf("%w: unknown command %q", ErrStream, t)
+		}
+		if air.err != nil {
+			return air.err
+		}
+		if cerr != nil {
+			rt, rp = MsgError, []byte(cerr.Error())
+		}
+		if err := writeMsg(rw, rt, rp); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package pcd
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sscard/sscard/emulator/contactless"
+)
+
+// Transmit implements Reader: the APDU goes out in I-blocks chained to
+// the card's FSC, the answer comes back chained to the reader's FSD, with
+// the error recovery of ISO/IEC 14443-4 §7.5.4 (PCD rules):
+//
+//   - an invalid block or a time-out gets R(NAK) (rule 4), or R(ACK)
+//     while the card chains (rule 5);
+//   - an R(ACK) with the other block number gets the last I-block again
+//     (rule 6), one with the reader's number continues the chaining
+//     (rule 7);
+//   - S(WTX) gets S(WTX) with the same WTXM, and the next wait is
+//     FWT × WTXM.
+//
+// A block is sent again at most Retries times; then the exchange fails
+// with ErrLink and the card must be connected again.
+func (r *PCD) Transmit(capdu []byte) ([]byte, error) {
+	if r.act == nil {
+		return nil, ErrNotConnected
+	}
+	out, err := r.transmit(capdu)
+	if err != nil {
+		r.act = nil
+		return nil, err
+	}
+	return out, nil
+}
+
+func (r *PCD) transmit(capdu []byte) ([]byte, error) {
+	proto := contactless.Block{Type: contactless.IBlock, HasCID: r.cid, CID: r.opt.CID}
+	maxINF := max(r.fsc-proto.Overhead(), 1)
+	rest := capdu
+	var resp contactless.Block
+	for {
+		n := min(len(rest), maxINF)
+		blk := proto
+		blk.Num, blk.Chaining, blk.INF = r.bn, n < len(rest), rest[:n]
+		r.last = blk.Append(r.last[:0])
+		got, err := r.exchange(r.last, false)
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+		if !blk.Chaining {
+			resp = got
+			break
+		}
+		if got.Type != contactless.RBlock {
+			return nil, fmt.Errorf("%w: %s while chaining a command", ErrProtocol, got)
+		}
+		r.bn ^= 1 // rule 2: an R(ACK) with the current number
+	}
+	var data []byte
+	for {
+		if resp.Type != contactless.IBlock {
+			return nil, fmt.Errorf("%w: %s in place of an I-block", ErrProtocol, resp)
+		}
+		r.bn ^= 1 // rule 2
+		data = append(data, resp.INF...)
+		if !resp.Chaining {
+			return data, nil
+		}
+		ack := contactless.Block{Type: contactless.RBlock, Num: r.bn, HasCID: r.cid, CID: r.opt.CID}
+		var err error
+		if resp, err = r.exchange(ack.Append(nil), true); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// exchange sends a block and returns the card's answer to it: an I-block
+// with the reader's block number, or an R(ACK) with it. It runs the
+// error recovery and the waiting time extensions. cardChaining says the
+// block is an R(ACK) asking for the card's next chained block.
+func (r *PCD) exchange(block []byte, cardChaining bool) (contactless.Block, error) {
+	toSend := block
+	timeout := r.fwt + r.opt.Margin
+	tries := 0
+	retry := func(why string) error {
+		tries++
+		if tries > r.opt.Retries {
+			return fmt.Errorf("%w: %s, %d times", ErrLink, why, tries)
+		}
+		nak := !cardChaining // rule 5: R(ACK) while the card chains, else rule 4: R(NAK)
+		toSend = contactless.Block{Type: contactless.RBlock, NAK: nak, Num: r.bn, HasCID: r.cid, CID: r.opt.CID}.Append(nil)
+		return nil
+	}
+	for {
+		rx, err := r.air.Transceive(contactless.Tx{Type: r.typ, Data: contactless.AppendCRC(r.typ, toSend), Rates: r.rate, Timeout: timeout})
+		timeout = r.fwt + r.opt.Margin // a WTX lasts one wait
+		got, ok := r.parse(rx, err)
+		switch {
+		case !ok:
+			why := "invalid block"
+			if err != nil {
+				why = err.Error()
+			}
+			if err := retry(why); err != nil {
+				return got, err
+			}
+		case got.Type == contactless.SBlock && got.S == contactless.WTX:
+			m := got.WTXM()
+			if m < 1 || m > contactless.MaxWTXM {
+				if err := retry(fmt.Sprintf("S(WTX) with WTXM %d", m)); err != nil {
+					return got, err
+				}
+				continue
+			}
+			toSend = contactless.Block{Type: contactless.SBlock, S: contactless.WTX, HasCID: r.cid, CID: r.opt.CID, INF: []byte{byte(m)}}.Append(nil)
+			timeout = min(time.Duration(m)*r.fwt, contactless.MaxFWT) + r.opt.Margin
+		case got.Type == contactless.RBlock && !got.NAK && got.Num != r.bn:
+			// Rule 6: the card did not get the last I-block.
+			tries++
+			if tries > r.opt.Retries {
+				return got, fmt.Errorf("%w: the card keeps asking for the last block", ErrLink)
+			}
+			toSend = r.last
+		case got.Type == contactless.RBlock && !got.NAK && !cardChaining && r.chainingLast():
+			return got, nil // rule 7
+		case got.Type == contactless.IBlock && got.Num == r.bn:
+			return got, nil
+		default:
+			// An R(NAK), an S(DESELECT), an R(ACK) where none is due, an
+			// I-block with the wrong number: invalid (rule 4).
+			if err := retry("unexpected " + got.String()); err != nil {
+				return got, err
+			}
+		}
+	}
+}
+
+// chainingLast reports whether the last I-block sent asked for chaining.
+func (r *PCD) chainingLast() bool { return len(r.last) > 0 && r.last[0]&0x10 != 0 }
+
+// txBlock sends a block once and returns what came.
+func (r *PCD) txBlock(blk contactless.Block, timeout time.Duration) (contactless.Rx, error) {
+	return r.air.Transceive(contactless.Tx{Type: r.typ, Data: contactless.AppendCRC(r.typ, blk.Append(nil)), Rates: r.rate, Timeout: timeout})
+}
+
+// parse checks a received frame is a valid block for this reader: whole
+// bytes, no collision, a good CRC, a known PCB, the reader's CID (or none
+// when it uses none), no longer than the reader's FSD.
+func (r *PCD) parse(rx contactless.Rx, err error) (contactless.Block, bool) {
+	body, ok := r.frame(rx, err)
+	if !ok || len(rx.Data) > contactless.FrameSize(r.opt.FSDI) {
+		return contactless.Block{}, false
+	}
+	blk, perr := contactless.ParseBlock(body)
+	if perr != nil || blk.HasCID != r.cid || blk.HasCID && blk.CID != r.opt.CID&0x0F {
+		return blk, false
+	}
+	return blk, true
+}
