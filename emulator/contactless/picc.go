@@ -185,6 +185,15 @@ func New(card *emulator.Card, opts ...Option) (*PICC, error) {
 	return &PICC{card: card, pr: pr, rng: rand.New(rand.NewChaCha8(seed)), inj: cfg.inj, proc: proc}, nil
 }
 
+// SetFaults replaces the PICC's fault injector (nil: none). Its frame
+// count starts with the next frame the card sends, so faults can be aimed
+// at an exchange whatever the activation before it took.
+func (p *PICC) SetFaults(in *link.Injector) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inj = in
+}
+
 // Card returns the card behind the door.
 func (p *PICC) Card() *emulator.Card { return p.card }
 
