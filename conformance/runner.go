@@ -255,7 +255,9 @@ func ExecuteDiff(real, model Target, opt Options) (*Report, error) {
 	for i, res := range rr.Results {
 		m := mr.Results[i]
 		res.ModelOutcome = m.Outcome
-		if res.Outcome == Skip && m.Outcome == Skip {
+		if res.Outcome == Skip {
+			// Not run on the card (destructive without permission, or not
+			// applicable): nothing to compare.
 			continue
 		}
 		res.Divergences = diverge(res.Exchanges, m.Exchanges)

@@ -329,14 +329,17 @@ func (vr *virtualReader) reporter(s *emuSlot) func(trace.Event) {
 	return func(e trace.Event) {
 		switch e.Kind {
 		case trace.Connect:
-			atr := ""
+			atr, name := "", "card"
 			if c := s.vslot.Card(); c != nil {
 				atr = spacedHex(c.ATR())
+				if ec, ok := c.(*emuCard); ok {
+					name = ec.Profile().Name
+				}
 			}
 			if vr.reverse {
-				vr.stderr.printf("slot %d: card activated (ATR %s), vpcd connected from %s\n", e.Slot, atr, e.Text)
+				vr.stderr.printf("slot %d: %s inserted (ATR %s), vpcd connected from %s\n", e.Slot, name, atr, e.Text)
 			} else {
-				vr.stderr.printf("slot %d: card activated (ATR %s) connected to %s\n", e.Slot, atr, e.Text)
+				vr.stderr.printf("slot %d: %s inserted (ATR %s), connected to %s\n", e.Slot, name, atr, e.Text)
 			}
 		case trace.Disconnect:
 			switch e.Text {

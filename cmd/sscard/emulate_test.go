@@ -203,8 +203,8 @@ func TestEmulate(t *testing.T) {
 	if got := send(t, c1, "00A4040006D15600000590"); !strings.HasSuffix(got, "9000") && !strings.HasPrefix(got, "61") {
 		t.Errorf("SELECT of the PSAM's DF01: %s", got)
 	}
-	waitOutput(t, e.stderr, `slot 0: card activated \(ATR `+spacedHex(personaATR(t, "activated"))+`\) connected to `+regexp.QuoteMeta(r0.Addr()))
-	waitOutput(t, e.stderr, `slot 1: card activated \(ATR 3B [0-9A-F ]+\) connected to `+regexp.QuoteMeta(r1.Addr()))
+	waitOutput(t, e.stderr, `slot 0: activated inserted \(ATR `+spacedHex(personaATR(t, "activated"))+`\), connected to `+regexp.QuoteMeta(r0.Addr()))
+	waitOutput(t, e.stderr, `slot 1: psam inserted \(ATR 3B [0-9A-F ]+\), connected to `+regexp.QuoteMeta(r1.Addr()))
 
 	if code := e.stop(t); code != exitOK {
 		t.Fatalf("exit %d:\n%s", code, e.stderr.String())
@@ -255,7 +255,7 @@ func TestEmulateSignal(t *testing.T) {
 	}()
 	c := acceptCard(t, r0)
 	powerUp(t, c)
-	waitOutput(t, stderr, "slot 0: card activated") // the signal handler is in place
+	waitOutput(t, stderr, "slot 0: default inserted") // the signal handler is in place
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +293,7 @@ func TestEmulateReverse(t *testing.T) {
 		if atr := powerUp(t, c); !bytes.Equal(atr, personaATR(t, persona)) {
 			t.Errorf("slot %d ATR %X, want %s's", slot, atr, persona)
 		}
-		waitOutput(t, e.stderr, fmt.Sprintf(`slot %d: card activated \(ATR [0-9A-F ]+\), vpcd connected from 127\.0\.0\.1:\d+`, slot))
+		waitOutput(t, e.stderr, fmt.Sprintf(`slot %d: %s inserted \(ATR [0-9A-F ]+\), vpcd connected from 127\.0\.0\.1:\d+`, slot, persona))
 	}
 }
 
