@@ -18,6 +18,7 @@ import (
 	"github.com/sscard/sscard/emulator/cos"
 	"github.com/sscard/sscard/emulator/iso7816"
 	"github.com/sscard/sscard/emulator/nvm"
+	"github.com/sscard/sscard/emulator/pay"
 	"github.com/sscard/sscard/emulator/pki"
 	"github.com/sscard/sscard/emulator/profile"
 	"github.com/sscard/sscard/emulator/psam"
@@ -82,6 +83,9 @@ func buildTemplate(p *profile.Profile) (*template, error) {
 		err = ssse.Build(b, p)
 		if err == nil {
 			err = pki.Build(b, p)
+		}
+		if err == nil {
+			err = pay.Build(b, p)
 		}
 	case profile.KindPSAM:
 		err = psam.Build(b, p)

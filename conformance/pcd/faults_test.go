@@ -260,3 +260,24 @@ func mustHex(s string) []byte {
 	}
 	return b
 }
+
+// A fault on any frame of the activation: the reference PCD still gets
+// the card activated (it starts over, with a field reset when the card
+// is past the point of no return).
+func TestFaultsDuringActivation(t *testing.T) {
+	for _, typ := range []contactless.Type{contactless.TypeA, contactless.TypeB} {
+		for n := 1; n <= 6; n++ {
+			for _, kind := range []string{"drop", "edc", "truncate"} {
+				fault := "contactless:" + kind + ":nth=" + string(rune('0'+n))
+				t.Run(typ.String()+" "+fault, func(t *testing.T) {
+					fs, _ := link.ParseFault(fault)
+					p := piccOf(t, `{}`, contactless.WithType(typ), contactless.WithFaults(link.NewInjector(1, fs)))
+					f, tr := fieldOf(p)
+					r := New(Options{Type: typ})
+					mustConnect(t, r, f, tr)
+					mustTransmit(t, r, getChallenge, tr)
+				})
+			}
+		}
+	}
+}

@@ -58,9 +58,12 @@ type PCD struct {
 	fsc  int           // the card's frame size
 	fwt  time.Duration // the card's frame waiting time
 	rate contactless.Rates
-	cid  bool // blocks carry a CID
-	bn   byte // the PCD block number
-	last []byte
+	cid  bool   // blocks carry a CID
+	bn   byte   // the PCD block number
+	last []byte // the last I-block sent, without CRC
+	// txBuf holds the frame being sent: an Air reads it only during
+	// Transceive.
+	txBuf []byte
 }
 
 // New returns a reference PCD.

@@ -10,11 +10,15 @@ import (
 
 // activateA polls Type A with WUPA, resolves collisions, selects a card
 // (the one of uid when given) and activates it with RATS and, when
-// MaxRate allows, PPS. A failed attempt is retried from a WUPA.
+// MaxRate allows, PPS. A failed attempt is retried after a field reset:
+// a card past RATS hears nothing but blocks.
 func (r *PCD) activateA(uid []byte) error {
 	r.typ = contactless.TypeA
 	var last error = ErrNoCard
 	for try := 0; try <= r.opt.Retries; try++ {
+		if try > 0 {
+			r.reset()
+		}
 		atqa, err := r.wakeA(contactless.WUPA)
 		if err != nil {
 			if !errors.Is(err, ErrNoCard) || errors.Is(last, ErrNoCard) {
@@ -33,7 +37,6 @@ func (r *PCD) activateA(uid []byte) error {
 		ats, err := r.rats()
 		if err != nil {
 			last = err
-			r.hlta()
 			continue
 		}
 		r.act = &Activation{Type: contactless.TypeA, UID: got, ATQA: atqa, SAK: sak, ATS: ats}
@@ -54,7 +57,7 @@ func (r *PCD) wakeA(cmd byte) ([]byte, error) {
 	if len(rx.Data) != 2 {
 		return nil, fmt.Errorf("%w: ATQA of %d bytes", ErrActivation, len(rx.Data))
 	}
-	return rx.Data, nil
+	return bytes.Clone(rx.Data), nil
 }
 
 // selectA runs anticollision and select over the cascade levels
@@ -154,7 +157,7 @@ func (r *PCD) rats() ([]byte, error) {
 		r.fsc, r.fwt = contactless.FrameSize(ats.FSCI), contactless.FWT(ats.FWI)
 		r.cid = r.opt.UseCID && ats.CID
 		r.bn = 0
-		return body, nil
+		return bytes.Clone(body), nil
 	}
 	return nil, fmt.Errorf("%w: no ATS", ErrActivation)
 }

@@ -11,11 +11,15 @@ import (
 // activateB polls Type B with WUPB over 2^SlotsCode slots, takes the
 // first ATQB received without collision (the one of pupi when given) and
 // activates that card with ATTRIB. Slots where cards collided make it
-// poll again: the cards pick new slots.
+// poll again (the cards pick new slots); a lost ATQB or ATTRIB answer
+// makes it start over after a field reset.
 func (r *PCD) activateB(pupi []byte) error {
 	r.typ = contactless.TypeB
 	var last error = ErrNoCard
 	for try := 0; try <= r.opt.Retries; try++ {
+		if try > 0 && !errors.Is(last, errCollided) {
+			r.reset()
+		}
 		atqbs, collided, err := r.pollB(true)
 		if err != nil {
 			return err
@@ -29,10 +33,9 @@ func (r *PCD) activateB(pupi []byte) error {
 		}
 		if q == nil {
 			if collided {
-				last = fmt.Errorf("%w: Type B cards collided", ErrActivation)
-				continue
+				last = errCollided
 			}
-			return last
+			continue
 		}
 		if err := r.attrib(q); err != nil {
 			last = err
@@ -42,6 +45,8 @@ func (r *PCD) activateB(pupi []byte) error {
 	}
 	return last
 }
+
+var errCollided = fmt.Errorf("%w: Type B cards collided", ErrActivation)
 
 // pollB sends REQB or WUPB and the slot markers, and returns the ATQBs
 // received whole (without CRC) and whether any slot had a collision or a
@@ -65,7 +70,7 @@ func (r *PCD) pollB(wake bool) (atqbs [][]byte, collided bool, err error) {
 			collided = true
 			return
 		}
-		atqbs = append(atqbs, body)
+		atqbs = append(atqbs, bytes.Clone(body))
 	}
 	collect(r.send([]byte{contactless.APf, r.opt.AFI, param}, 0, true, timeout))
 	for n := 2; n <= 1<<r.opt.SlotsCode; n++ {
@@ -106,7 +111,7 @@ func (r *PCD) attrib(atqb []byte) error {
 		r.air.Wait(contactless.SFGT(q.SFGI))
 	}
 	r.bn = 0
-	r.act = &Activation{Type: contactless.TypeB, UID: q.PUPI[:], ATQB: atqb, AttribResp: body}
+	r.act = &Activation{Type: contactless.TypeB, UID: q.PUPI[:], ATQB: atqb, AttribResp: bytes.Clone(body)}
 	return nil
 }
 

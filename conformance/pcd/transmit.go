@@ -93,7 +93,8 @@ func (r *PCD) exchange(block []byte, cardChaining bool) (contactless.Block, erro
 		return nil
 	}
 	for {
-		rx, err := r.air.Transceive(contactless.Tx{Type: r.typ, Data: contactless.AppendCRC(r.typ, toSend), Rates: r.rate, Timeout: timeout})
+		r.txBuf = contactless.AppendCRC(r.typ, append(r.txBuf[:0], toSend...))
+		rx, err := r.air.Transceive(contactless.Tx{Type: r.typ, Data: r.txBuf, Rates: r.rate, Timeout: timeout})
 		timeout = r.fwt + r.opt.Margin // a WTX lasts one wait
 		got, ok := r.parse(rx, err)
 		switch {

@@ -68,7 +68,9 @@ type Air interface {
 	// Transceive sends a frame and listens for an answer. It returns
 	// ErrTimeout when nothing came within tx.Timeout, ErrFieldOff when
 	// the field is off. A frame received with errors (a bad CRC, a
-	// collision) is no error: checking it is the reader's job.
+	// collision) is no error: checking it is the reader's job. Rx.Data
+	// is valid until the next call (a reader copies what it keeps), and
+	// tx.Data is not kept after the call.
 	Transceive(tx Tx) (Rx, error)
 	// Now returns the model time.
 	Now() time.Duration

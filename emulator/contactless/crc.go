@@ -6,8 +6,11 @@ package contactless
 // starts from 6363 and is sent as is; CRC_B starts from FFFF and is sent
 // complemented. Both go on the air least significant byte first.
 
-var crcTable = func() (t [256]uint16) {
-	for i := range t {
+// crcTables are the byte-wise table of the reflected polynomial 8408 and
+// its slicing-by-4 extensions: crcTables[k][b] is the CRC contribution of
+// byte b followed by k zero bytes.
+var crcTables = func() (t [4][256]uint16) {
+	for i := range t[0] {
 		c := uint16(i)
 		for range 8 {
 			if c&1 != 0 {
@@ -16,14 +19,26 @@ var crcTable = func() (t [256]uint16) {
 				c >>= 1
 			}
 		}
-		t[i] = c
+		t[0][i] = c
+	}
+	for k := 1; k < 4; k++ {
+		for i := range t[k] {
+			c := t[k-1][i]
+			t[k][i] = c>>8 ^ t[0][byte(c)]
+		}
 	}
 	return t
 }()
 
 func crcUpdate(crc uint16, data []byte) uint16 {
+	t := &crcTables
+	for len(data) >= 4 {
+		crc ^= uint16(data[0]) | uint16(data[1])<<8
+		crc = t[3][byte(crc)] ^ t[2][crc>>8] ^ t[1][data[2]] ^ t[0][data[3]]
+		data = data[4:]
+	}
 	for _, b := range data {
-		crc = crc>>8 ^ crcTable[byte(crc)^b]
+		crc = crc>>8 ^ t[0][byte(crc)^b]
 	}
 	return crc
 }

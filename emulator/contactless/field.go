@@ -29,6 +29,7 @@ type Field struct {
 	lastEnd   time.Duration // end of the last card frame
 	lastType  Type
 	lastRate  BitRate
+	live      []*answer
 	exchanges []Exchange
 	events    []Event
 }
@@ -178,15 +179,16 @@ func (f *Field) Transceive(tx Tx) (Rx, error) {
 	if listen <= 0 {
 		listen = FWTActivation
 	}
-	x := Exchange{Tx: tx, Start: start, End: end, Listen: listen}
+	var x Exchange
 	if f.record {
+		x = Exchange{Tx: tx, Start: start, End: end, Listen: listen}
 		x.Tx.Data = slices.Clone(tx.Data)
 	}
 	if f.trace != nil {
 		f.trace.Add(link.Frame{Interface: link.Contactless, Dir: link.ToCard, Data: tx.Data, Bits: bitsOf(len(tx.Data), 0, tx.LastBits),
 			Start: start, Duration: end - start, Note: Describe(tx.Type, tx.Data, tx.LastBits, true) + listenNote(listen)})
 	}
-	var live []*answer
+	live := f.live[:0]
 	var faults []string
 	for _, p := range f.cards {
 		a := p.hear(tx, start, end)
@@ -203,10 +205,13 @@ func (f *Field) Transceive(tx Tx) (Rx, error) {
 		}
 		live = append(live, a)
 	}
-	x.Faults = strings.Join(faults, ", ")
+	f.live = live
+	if faults != nil {
+		x.Faults = strings.Join(faults, ", ")
+	}
 	rx, err := f.deliver(tx, end, listen, live, &x)
-	x.Rx, x.Err = rx, err
 	if f.record {
+		x.Rx, x.Err = rx, err
 		x.Rx.Data = slices.Clone(rx.Data)
 		f.exchanges = append(f.exchanges, x)
 	}

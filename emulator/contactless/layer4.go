@@ -25,6 +25,7 @@ type layer4 struct {
 	ppsOpen      bool // Type A: the next block may be a PPS
 
 	rx       []byte // command being chained in
+	resp     []byte // the response APDU
 	out      []byte // response still to send
 	last     []byte // last block sent, without CRC
 	echoCID  bool   // the reader's blocks carry a CID: so do the card's
@@ -35,7 +36,8 @@ type layer4 struct {
 
 	// Waiting-time extension: the answer waits in pending, ready at
 	// readyAt, while S(WTX) requests go out.
-	pending   *Block
+	pending   Block
+	busy      bool // a response waits in pending
 	readyAt   time.Duration
 	waiting   bool // an S(WTX) request is out
 	cycleWTX  bool // an unsolicited WTX already went out for this command
@@ -108,7 +110,7 @@ func (l *layer4) hear(p *PICC, tx Tx, end time.Duration) *answer {
 // acknowledges a chained block with R(ACK) and processes the command when
 // its last block is in.
 func (l *layer4) iblock(p *PICC, blk Block, end, delay time.Duration) *answer {
-	if l.waiting || l.pending != nil {
+	if l.waiting || l.busy {
 		return nil // still working on the previous command
 	}
 	l.bn ^= 1
@@ -124,8 +126,9 @@ func (l *layer4) iblock(p *PICC, blk Block, end, delay time.Duration) *answer {
 		return l.emit(p, Block{Type: RBlock, Num: l.bn}, p.draw(), delay)
 	}
 	apdu := l.rx
-	l.rx = nil
-	return l.process(p, apdu, end, delay)
+	a := l.process(p, apdu, end, delay)
+	l.rx = apdu[:0]
+	return a
 }
 
 // process runs the command on the card and starts the answer, with an
@@ -133,11 +136,12 @@ func (l *layer4) iblock(p *PICC, blk Block, end, delay time.Duration) *answer {
 // fault asks for one).
 func (l *layer4) process(p *PICC, apdu []byte, end, delay time.Duration) *answer {
 	fs := p.draw()
-	if f, ok := link.Has(fs, link.PowerLoss); ok {
+	if f, ok := link.Has(fs, link.PowerLoss); ok && fs != nil {
 		return l.powerLoss(p, f, fs, apdu)
 	}
 	before := p.card.NVMWrites()
-	rapdu, err := p.card.Transmit(apdu)
+	rapdu, err := p.card.TransmitAppend(l.resp[:0], apdu)
+	l.resp = rapdu
 	if err != nil {
 		// The card lost power on its own (torn by TearAfter, or powered
 		// off through its other door): no answer.
@@ -145,19 +149,23 @@ func (l *layer4) process(p *PICC, apdu []byte, end, delay time.Duration) *answer
 		a := &answer{dropped: true, faults: namesOf(fs), note: "no answer: " + err.Error()}
 		return a
 	}
-	rapdu = statusFaults(fs, rapdu)
+	unsolicited := false
+	l.tiny = false
+	if fs != nil {
+		rapdu = statusFaults(fs, rapdu)
+		_, l.tiny = link.Has(fs, link.TinyFrameSize)
+		_, unsolicited = link.Has(fs, link.UnsolicitedWTX)
+		unsolicited = unsolicited && !l.cycleWTX
+	}
 	work := p.proc(apdu, rapdu, p.card.NVMWrites()-before)
 	l.out = rapdu
-	_, l.tiny = link.Has(fs, link.TinyFrameSize)
 	l.nadFirst = true
 	blk := l.nextBlock()
-	_, unsolicited := link.Has(fs, link.UnsolicitedWTX)
-	unsolicited = unsolicited && !l.cycleWTX
 	l.cycleWTX = false
 	if !unsolicited && max(delay, work) <= l.fwt {
 		return l.emit(p, blk, fs, max(delay, work))
 	}
-	l.pending, l.readyAt = &blk, end+max(delay, work)
+	l.pending, l.busy, l.readyAt = blk, true, end+max(delay, work)
 	if unsolicited {
 		l.cycleWTX = true
 		return l.requestWTX(p, fs, 1, delay)
@@ -191,9 +199,8 @@ func (l *layer4) wtxResponse(p *PICC, blk Block, end, delay time.Duration) *answ
 	if remaining > budget {
 		return l.requestWTX(p, p.draw(), wtxmFor(remaining-budget/2, l.fwt), budget/2)
 	}
-	next := *l.pending
-	l.pending = nil
-	return l.emit(p, next, p.draw(), max(delay, remaining))
+	l.busy = false
+	return l.emit(p, l.pending, p.draw(), max(delay, remaining))
 }
 
 // rblock handles R(ACK) and R(NAK) by the PICC rules of §7.5.4.3: one
@@ -202,7 +209,7 @@ func (l *layer4) wtxResponse(p *PICC, blk Block, end, delay time.Duration) *answ
 // other number gets an R(ACK).
 func (l *layer4) rblock(p *PICC, blk Block, delay time.Duration) *answer {
 	switch {
-	case l.waiting || l.pending != nil:
+	case l.waiting || l.busy:
 		if blk.NAK && blk.Num == l.bn && l.last != nil {
 			return l.resend(p, delay)
 		}

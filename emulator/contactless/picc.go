@@ -62,6 +62,10 @@ type PICC struct {
 	// notes: build the decoded notes of frames (only a traced field
 	// reads them).
 	notes bool
+	// ans and buf hold the card's last answer: the field reads it before
+	// the card hears the next frame, so one of each is enough.
+	ans answer
+	buf []byte
 }
 
 // ProcessingTime returns how long the chip works on a command: from the
@@ -352,6 +356,10 @@ func (p *PICC) send(body []byte, note string) *answer {
 }
 
 func (p *PICC) sendWith(fs []link.Fault, body []byte, note string) *answer {
-	a := &answer{data: AppendCRC(p.pr.typ, append([]byte(nil), body...)), note: note}
-	return a.frameFaults(fs, true)
+	p.buf = AppendCRC(p.pr.typ, append(p.buf[:0], body...))
+	p.ans = answer{data: p.buf, note: note}
+	if fs == nil {
+		return &p.ans
+	}
+	return p.ans.frameFaults(fs, true)
 }

@@ -2,6 +2,7 @@ package contactless
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 )
 
@@ -193,11 +194,7 @@ func lastBitOne(tx Tx) bool {
 	if tx.LastBits > 0 && tx.LastBits < 8 {
 		return last>>(tx.LastBits-1)&1 == 1
 	}
-	ones := 0
-	for b := last; b != 0; b &= b - 1 {
-		ones++
-	}
-	return ones%2 == 0 // odd parity: the parity bit is 1 when the byte has an even number of ones
+	return bits.OnesCount8(last)%2 == 0 // odd parity: the parity bit is 1 when the byte has an even number of ones
 }
 
 // readerGap returns the least time from the end of a card's frame to the

@@ -54,6 +54,7 @@ type Profile struct {
 	PSAM     *PSAM     `json:"psam,omitempty"`
 	Register *Register `json:"register,omitempty"`
 	PKI      *PKI      `json:"pki,omitempty"`
+	Pay      *Pay      `json:"pay,omitempty"`
 
 	raw  []byte // the merged, canonical JSON this profile was decoded from
 	memo *memoMap

@@ -140,6 +140,11 @@ func (p *Profile) validateCard() error {
 			return err
 		}
 	}
+	if p.Pay != nil {
+		if err := p.Pay.validate(p); err != nil {
+			return err
+		}
+	}
 	if p.Register != nil && !slices.Contains(RegisterStates, p.Register.State) {
 		return fieldErr("register.state", "%q is not one of %s", p.Register.State, strings.Join(RegisterStates, ", "))
 	}
@@ -444,6 +449,9 @@ func (p *Profile) validatePSAM() error {
 	}
 	if p.PKI != nil {
 		return fieldErr("pki", "a psam profile has no pki section")
+	}
+	if p.Pay != nil {
+		return fieldErr("pay", "a psam profile has no pay section")
 	}
 	s := p.PSAM
 	if s.AID == "" {

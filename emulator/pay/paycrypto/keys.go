@@ -244,3 +244,24 @@ func ARPC(a Alg, key, arqc, arc []byte) ([]byte, error) {
 	}
 	return out[:ACSize], nil
 }
+
+// CryptogramInput is the data the card's application cryptogram is
+// computed over [model, package pay]: the DOL data as the terminal sent it
+// (CDOL1, CDOL2, or the PDOL data on the qUICS path) ‖ AIP ‖ ATC ‖ the CVR
+// with its length byte (03 c1 c2 c3, bytes 4 to 7 of the IAD).
+func CryptogramInput(dolData []byte, aip [2]byte, atc uint16, cvr [3]byte) []byte {
+	in := make([]byte, 0, len(dolData)+8)
+	in = append(in, dolData...)
+	in = append(in, aip[0], aip[1], byte(atc>>8), byte(atc), 3, cvr[0], cvr[1], cvr[2])
+	return in
+}
+
+// Cryptogram is an application cryptogram (ARQC, TC or AAC): MAC with the
+// AC session key of atc over CryptogramInput.
+func Cryptogram(a Alg, mkAC []byte, atc uint16, dolData []byte, aip [2]byte, cvr [3]byte) ([]byte, error) {
+	sk, err := ACSessionKey(a, mkAC, atc)
+	if err != nil {
+		return nil, err
+	}
+	return MAC(a, sk, CryptogramInput(dolData, aip, atc, cvr))
+}

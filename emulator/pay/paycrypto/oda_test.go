@@ -134,7 +134,7 @@ func TestRSAIssuerRemainder(t *testing.T) {
 	// A CA smaller than the issuer key cannot certify it.
 	icc := rsaKey(t, testpay.CardRSA(serial))
 	if _, _, err := paycrypto.IssuerCertificate(icc, ic); err == nil {
-		t.Fatal("a 1152-bit CA certified a 1408-bit key")
+		t.Fatal("a 1024-bit CA certified a 1152-bit key")
 	}
 }
 

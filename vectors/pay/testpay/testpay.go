@@ -46,7 +46,7 @@ const (
 // Names of the test keys (NAME.key.pem).
 const (
 	CARSA     = "ca-rsa"     // CA of the DES/RSA path, 1984 bits
-	IssuerRSA = "issuer-rsa" // issuer, 1408 bits
+	IssuerRSA = "issuer-rsa" // issuer, 1152 bits
 	CASM2     = "ca-sm2"     // CA of the SM path
 	IssuerSM2 = "issuer-sm2"
 )
@@ -73,10 +73,10 @@ type KeySpec struct {
 var Keys = []KeySpec{
 	{Name: CARSA, Algorithm: "rsa", Bits: 1984, CAIndex: "F1",
 		Purpose: "certification authority of the DES/RSA path: signs issuer public key certificates (EMV Book 2 §5.3)"},
-	{Name: IssuerRSA, Algorithm: "rsa", Bits: 1408,
+	{Name: IssuerRSA, Algorithm: "rsa", Bits: 1152,
 		Purpose: "issuer of the DES/RSA path: signs ICC public key certificates and signed static application data"},
-	{Name: CardRSA("01160185D3A5C7E9"), Algorithm: "rsa", Bits: 1152,
-		Purpose: "ICC key of the 3.00 persona card (DDA, fDDA, CDA, enciphered PIN); also used by the personas that extend it"},
+	{Name: CardRSA("01160185D3A5C7E9"), Algorithm: "rsa", Bits: 1024,
+		Purpose: "ICC key of the 3.00 persona card (DDA, fDDA, CDA, enciphered PIN); also used by the personas that extend it. 1024 bits so that a qUICS GPO answer with fDDA fits one short response (256 bytes)"},
 	{Name: CASM2, Algorithm: "sm2", Bits: 256, CAIndex: "F2",
 		Purpose: "certification authority of the SM path: signs SM2 issuer certificates"},
 	{Name: IssuerSM2, Algorithm: "sm2", Bits: 256,
