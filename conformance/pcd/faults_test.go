@@ -281,3 +281,39 @@ func TestFaultsDuringActivation(t *testing.T) {
 		}
 	}
 }
+
+// A card that asks for more time for ever, or chains for ever: the
+// reference PCD gives up.
+func TestEndlessCard(t *testing.T) {
+	f := &scriptedAir{}
+	r := New(Options{})
+	r.air, r.typ, r.fsc, r.fwt = f, contactless.TypeA, 256, contactless.FWT(4)
+	r.act = &Activation{Type: contactless.TypeA}
+	f.answer = func(contactless.Tx) []byte { return []byte{0xF2, 0x01} } // S(WTX) again and again
+	if _, err := r.Transmit(getChallenge); !errors.Is(err, ErrLink) || f.n > maxWTX+2 {
+		t.Errorf("endless WTX: %v after %d frames", err, f.n)
+	}
+	r.act, f.n = &Activation{Type: contactless.TypeA}, 0
+	num := byte(0)
+	f.answer = func(contactless.Tx) []byte { // chained I-blocks for ever
+		b := contactless.Block{Type: contactless.IBlock, Num: num, Chaining: true, INF: make([]byte, 250)}.Append(nil)
+		num ^= 1
+		return b
+	}
+	if _, err := r.Transmit(getChallenge); !errors.Is(err, ErrProtocol) {
+		t.Errorf("endless chaining: %v after %d frames", err, f.n)
+	}
+}
+
+type scriptedAir struct {
+	n      int
+	answer func(contactless.Tx) []byte
+}
+
+func (a *scriptedAir) SetField(bool)      {}
+func (a *scriptedAir) Wait(time.Duration) {}
+func (a *scriptedAir) Now() time.Duration { return 0 }
+func (a *scriptedAir) Transceive(tx contactless.Tx) (contactless.Rx, error) {
+	a.n++
+	return contactless.Rx{Data: contactless.AppendCRC(tx.Type, a.answer(tx))}, nil
+}

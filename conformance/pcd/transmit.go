@@ -64,6 +64,9 @@ func (r *PCD) transmit(capdu []byte) ([]byte, error) {
 		}
 		r.bn ^= 1 // rule 2
 		data = append(data, resp.INF...)
+		if len(data) > maxResponse {
+			return nil, fmt.Errorf("%w: the card chains more than %d bytes", ErrProtocol, maxResponse)
+		}
 		if !resp.Chaining {
 			return data, nil
 		}
@@ -75,6 +78,14 @@ func (r *PCD) transmit(capdu []byte) ([]byte, error) {
 	}
 }
 
+// Bounds against a card that never ends: the longest response APDU (an
+// extended one), the most waiting time extensions for one block (with
+// FWI 7 and WTXM 59, over a minute).
+const (
+	maxResponse = 65536 + 2
+	maxWTX      = 32
+)
+
 // exchange sends a block and returns the card's answer to it: an I-block
 // with the reader's block number, or an R(ACK) with it. It runs the
 // error recovery and the waiting time extensions. cardChaining says the
@@ -82,7 +93,7 @@ func (r *PCD) transmit(capdu []byte) ([]byte, error) {
 func (r *PCD) exchange(block []byte, cardChaining bool) (contactless.Block, error) {
 	toSend := block
 	timeout := r.fwt + r.opt.Margin
-	tries := 0
+	tries, wtx := 0, 0
 	retry := func(why string) error {
 		tries++
 		if tries > r.opt.Retries {
@@ -107,6 +118,9 @@ func (r *PCD) exchange(block []byte, cardChaining bool) (contactless.Block, erro
 				return got, err
 			}
 		case got.Type == contactless.SBlock && got.S == contactless.WTX:
+			if wtx++; wtx > maxWTX {
+				return got, fmt.Errorf("%w: the card asked for more time %d times", ErrLink, maxWTX)
+			}
 			m := got.WTXM()
 			if m < 1 || m > contactless.MaxWTXM {
 				if err := retry(fmt.Sprintf("S(WTX) with WTXM %d", m)); err != nil {
