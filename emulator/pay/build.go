@@ -461,7 +461,7 @@ func (c *card) directories(b *cos.Builder, p *profile.Profile) {
 // addADF adds one payment application with its own NVM state.
 func (c *card) addADF(b *cos.Builder, s *profile.Pay, a profile.PayApp) {
 	d := &adf{c: c, aid: mustHex(a.AID), ecash: *a.ECash}
-	d.atcCell = b.AppCell([]byte{0, 0}, 2, true)
+	d.atcCell = b.AppCell(atcBytes(uint16(s.ATC)), 2, true)
 	d.lastOnlineCell = b.AppCell([]byte{0, 0}, 2, true)
 	d.offlineCell = b.AppCell([]byte{0}, 1, true)
 	d.statusCell = b.AppCell([]byte{0, 0}, 2, true)

@@ -130,7 +130,7 @@ type txn struct {
 }
 
 func quicsTxn(amount uint64) txn {
-	return txn{ttq: "28000000", amount: amount, country: "0156", tvr: "0000000000", currency: "0156", date: "250601", typ: "00", un: "12345678", sm: 1}
+	return txn{ttq: "26000000", amount: amount, country: "0156", tvr: "0000000000", currency: "0156", date: "250601", typ: "00", un: "12345678", sm: 1}
 }
 
 func amt(v uint64) string { return fmt.Sprintf("%012d", v) }

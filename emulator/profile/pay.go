@@ -84,6 +84,9 @@ type Pay struct {
 	SM2 *PayChain `json:"sm2,omitempty"`
 	// LogRecords is the size of the transaction log [model: default 10].
 	LogRecords int `json:"logRecords,omitempty"`
+	// ATC is the application transaction counter at personalisation
+	// (0..65535; at 65535 the applications are used up) [default 0].
+	ATC int `json:"atc,omitempty"`
 }
 
 // PayApp is one payment application (ADF).
@@ -294,6 +297,9 @@ func (s *Pay) validate(p *Profile) error {
 	}
 	if s.LogRecords < 1 || s.LogRecords > 30 {
 		return fieldErr(f+"logRecords", "%d is outside 1..30", s.LogRecords)
+	}
+	if s.ATC < 0 || s.ATC > 0xFFFF {
+		return fieldErr(f+"atc", "%d is outside 0..65535", s.ATC)
 	}
 	return s.validateKeys(f)
 }
