@@ -123,6 +123,7 @@ func buildATR(p *profile.Profile) ([]byte, error) {
 		return nil, fmt.Errorf("atr.historical: %w", err)
 	}
 	spec := iso7816.ATRSpec{Protocols: a.Protocols, Historical: hist}
+	a.LinkSpec(&spec)
 	for _, f := range []struct {
 		s   string
 		dst **byte

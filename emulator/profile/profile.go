@@ -81,6 +81,11 @@ type ATR struct {
 	Protocols []int  `json:"protocols,omitempty"`
 	TB1       string `json:"tb1,omitempty"`
 	TC1       string `json:"tc1,omitempty"`
+	// TA1 codes Fi and Di (ISO/IEC 7816-3 Tables 7 and 8), e.g. "96";
+	// absent: Fi 372, Di 1, like the real cards of CARD.md §2.
+	TA1 string `json:"ta1,omitempty"`
+	// T1 holds the T=1 parameters when the protocols include T=1.
+	T1 *T1 `json:"t1,omitempty"`
 }
 
 // Register is the issuing side's view of the card, carried by the persona so

@@ -83,8 +83,8 @@ func (p *Profile) validateCommon(defaultAlg string) error {
 func (p *Profile) validateATR() error {
 	a := &p.ATR
 	if a.Hex != "" {
-		if a.Historical != "" || len(a.Protocols) > 0 || a.TB1 != "" || a.TC1 != "" {
-			return fieldErr("atr", "give either hex or the parts (historical, protocols, tb1, tc1), not both")
+		if a.Historical != "" || len(a.Protocols) > 0 || a.TB1 != "" || a.TC1 != "" || a.TA1 != "" || a.T1 != nil {
+			return fieldErr("atr", "give either hex or the parts (historical, protocols, ta1, tb1, tc1, t1), not both")
 		}
 		if _, err := hexField("atr.hex", a.Hex, 2, 33); err != nil {
 			return err
@@ -106,7 +106,7 @@ func (p *Profile) validateATR() error {
 			}
 		}
 	}
-	return nil
+	return a.validateLink()
 }
 
 func (p *Profile) validateCard() error {
