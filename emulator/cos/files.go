@@ -44,6 +44,25 @@ func (ch *channel) setEF(n *Node) {
 	}
 }
 
+// setRecordEF makes n current for a record command; naming it by SFI
+// resets the record pointer even when it was current already (ISO/IEC
+// 7816-4 §7.3.1).
+func (ch *channel) setRecordEF(n *Node, p2 byte) {
+	ch.setEF(n)
+	if p2>>3 != 0 {
+		ch.rec = 0
+	}
+}
+
+// moveRecordPointer sets the current record after a record was addressed:
+// addressing by record identifier moves the pointer to it; addressing by
+// record number leaves it where it was (ISO/IEC 7816-4 Annex C).
+func (ch *channel) moveRecordPointer(num int, p2 byte) {
+	if p2&0x07 != recNumber {
+		ch.rec = num
+	}
+}
+
 // READ BINARY (ISO/IEC 7816-4 §11.2.3). Le is a maximum; reading past the
 // end returns what there is with 6282.
 func (o *OS) readBinary(x *Context) ([]byte, iso7816.Status) {
@@ -199,11 +218,13 @@ func (o *OS) slot(n *Node, num int) int {
 }
 
 // findRecord resolves the record a READ or UPDATE RECORD addresses; it
-// returns the record number.
-func (o *OS) findRecord(ch *channel, n *Node, p1, mode byte) (int, iso7816.Status) {
+// returns the record number. A command naming the EF by SFI starts from a
+// reset record pointer (ISO/IEC 7816-4 §7.3.1).
+func (o *OS) findRecord(ch *channel, n *Node, p1, p2 byte) (int, iso7816.Status) {
+	mode := p2 & 0x07
 	count := o.recordCount(n)
 	cur := 0
-	if ch.ef == n {
+	if ch.ef == n && p2>>3 == 0 {
 		cur = ch.rec
 	}
 	switch mode {
@@ -256,13 +277,13 @@ func (o *OS) readRecord(x *Context) ([]byte, iso7816.Status) {
 	if sw := o.checkAccess(x.ch, n, n.access.Read); sw != iso7816.SWOK {
 		return nil, sw
 	}
-	num, sw := o.findRecord(x.ch, n, cmd.P1, cmd.P2&0x07)
-	x.ch.setEF(n)
+	num, sw := o.findRecord(x.ch, n, cmd.P1, cmd.P2)
+	x.ch.setRecordEF(n, cmd.P2)
 	if sw != iso7816.SWOK {
 		return nil, sw
 	}
 	rec := o.mem.Get(o.slot(n, num))
-	x.ch.rec = num
+	x.ch.moveRecordPointer(num, cmd.P2)
 	if cmd.Ne < len(rec) {
 		if o.has(DefectLeIgnored) && cmd.Ne > 0 {
 			return rec[:cmd.Ne], iso7816.SWOK
@@ -313,8 +334,8 @@ func (o *OS) updateRecord(x *Context) ([]byte, iso7816.Status) {
 		return nil, iso7816.SWCommandIncompatible
 	}
 	mode := cmd.P2 & 0x07
-	num, sw := o.findRecord(x.ch, n, cmd.P1, mode)
-	x.ch.setEF(n)
+	num, sw := o.findRecord(x.ch, n, cmd.P1, cmd.P2)
+	x.ch.setRecordEF(n, cmd.P2)
 	if sw != iso7816.SWOK {
 		return nil, sw
 	}
@@ -330,7 +351,7 @@ func (o *OS) updateRecord(x *Context) ([]byte, iso7816.Status) {
 	if !o.commit() {
 		return nil, 0
 	}
-	x.ch.rec = num
+	x.ch.moveRecordPointer(num, cmd.P2)
 	return nil, iso7816.SWOK
 }
 

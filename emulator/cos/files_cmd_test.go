@@ -177,6 +177,10 @@ func TestCmdReadRecord(t *testing.T) {
 			{"00A4020C02EF06", "9000"},
 			{"00B2010400", ok(g2EF06[0])},
 			{"00B2030400", ok(g2EF06[2])},
+			// Reading by number leaves the record pointer undefined (ISO/IEC
+			// 7816-4 Annex C), so there is no current record yet.
+			{"00B2000400", "6A83"},
+			{"00B24E0000", ok(g2EF06[2])}, // by identifier: the pointer moves
 			{"00B2000400", ok(g2EF06[2])}, // P1=00: the current record
 		}},
 		{"P2=SFI<<3|4 number by SFI", "gen2", []cmdStep{
@@ -185,7 +189,7 @@ func TestCmdReadRecord(t *testing.T) {
 			{"00B2052C00", ok(g2EF05[4])},
 			{"00B2063400", ok(g2EF06[5])},
 			{"00B2073400", ok(g2EF06[6])},
-			{"00B2003400", ok(g2EF06[6])},
+			{"00B2003400", "6A83"}, // by SFI: the record pointer is reset
 		}},
 		{"P2=00 identifier in the current EF", "gen2", []cmdStep{
 			{cmdSelectSSSE, "9000"},
@@ -211,19 +215,22 @@ func TestCmdReadRecord(t *testing.T) {
 			{"00B2063400", ok(g2EF06[5])},
 		}},
 		{"first, last, next, previous", "gen2", []cmdStep{
-			{"00B2032C00", ok(g2EF05[2])},
-			{"00B2002A00", ok(g2EF05[3])}, // next
-			{"00B2002A00", ok(g2EF05[4])},
-			{"00B2002B00", ok(g2EF05[3])}, // previous
-			{"00B2002900", ok(g2EF05[6])}, // last
-			{"00B2002A00", "6A83"},        // nothing after the last
-			{"00B2002800", ok(g2EF05[0])}, // first
-			{"00B2002B00", "6A83"},        // nothing before the first
-			{"00B2002C00", ok(g2EF05[0])}, // still on record 1
-			{"00B2062A00", ok(g2EF05[5])}, // next with identifier 06
-			{"00B2022A00", "6A83"},        // no identifier 02 after record 6
-			{"00B2022B00", ok(g2EF05[1])}, // but before it
-			{"00B2072900", ok(g2EF05[6])},
+			{cmdSelectSSSE, "9000"},
+			{"00A4020C02EF05", "9000"},
+			{"00B2030000", ok(g2EF05[2])}, // identifier 03: the pointer is on record 3
+			{"00B2000200", ok(g2EF05[3])}, // next
+			{"00B2000200", ok(g2EF05[4])},
+			{"00B2000300", ok(g2EF05[3])}, // previous
+			{"00B2000100", ok(g2EF05[6])}, // last
+			{"00B2000200", "6A83"},        // nothing after the last
+			{"00B2000000", ok(g2EF05[0])}, // first
+			{"00B2000300", "6A83"},        // nothing before the first
+			{"00B2000400", ok(g2EF05[0])}, // still on record 1
+			{"00B2060200", ok(g2EF05[5])}, // next with identifier 06
+			{"00B2020200", "6A83"},        // no identifier 02 after record 6
+			{"00B2020300", ok(g2EF05[1])}, // but before it
+			{"00B2070100", ok(g2EF05[6])},
+			{"00B2002A00", ok(g2EF05[0])}, // by SFI the pointer is reset: next is the first
 		}},
 		{"no current record in another EF", "gen2", []cmdStep{
 			{"00B2032C00", ok(g2EF05[2])},
@@ -297,6 +304,10 @@ func TestCmdUpdateRecord(t *testing.T) {
 			{"00A4020C02EF05", "9000"},
 			{"00DC050406 050420240401", "9000"},
 			{"00B2050400", "050420240401 9000"},
+			// Addressing by number leaves the record pointer undefined
+			// (ISO/IEC 7816-4 Annex C); an identifier sets it.
+			{"00DC000406 050420240402", "6A83"},
+			{"00B2050000", "050420240401 9000"},
 			{"00DC000406 050420240402", "9000"}, // P1=00: current record
 			{"00B2052800", "050420240402 9000"},
 			{"00DC050006 050420240403", "9000"}, // identifier, current EF
