@@ -2,6 +2,7 @@ package pcd
 
 import (
 	"testing"
+	"time"
 
 	"github.com/sscard/sscard/emulator/contactless"
 )
@@ -68,4 +69,54 @@ func BenchmarkISO14443RoundTripTraced(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkRoundTripRatio reports the cost of the ISO/IEC 14443-4 round
+// trip over the bare Card.Transmit ("ratio") for a cheap command (READ
+// RECORD), a typical one (SELECT by AID, 30 bytes of FCI) and one the card
+// computes (GET CHALLENGE): batches of each alternate and the fastest
+// batch of each counts, which holds on a loaded machine.
+func BenchmarkRoundTripRatio(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		apdu []byte
+	}{{"ReadRecord", readEF05}, {"SelectAID", selectSSSE}, {"GetChallenge", getChallenge}} {
+		b.Run(c.name, func(b *testing.B) { roundTripRatio(b, c.apdu) })
+	}
+}
+
+func roundTripRatio(b *testing.B, apdu []byte) {
+	bare := cardOf(b, `{}`)
+	if _, err := bare.Transmit(selectSSSE); err != nil {
+		b.Fatal(err)
+	}
+	p, err := contactless.New(cardOf(b, `{}`), contactless.WithSeed(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := contactless.NewField(contactless.WithoutRecord())
+	f.Add(p)
+	r := New(Options{})
+	if _, err := r.Connect(f); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := r.Transmit(selectSSSE); err != nil {
+		b.Fatal(err)
+	}
+	const batch = 2000
+	best := func(cur time.Duration, run func()) time.Duration {
+		start := time.Now()
+		for range batch {
+			run()
+		}
+		return min(cur, time.Since(start))
+	}
+	bestBare, bestAir := time.Hour, time.Hour
+	for b.Loop() {
+		bestBare = best(bestBare, func() { bare.Transmit(apdu) })
+		bestAir = best(bestAir, func() { r.Transmit(apdu) })
+	}
+	b.ReportMetric(float64(bestBare.Nanoseconds())/batch, "bare-ns/op")
+	b.ReportMetric(float64(bestAir.Nanoseconds())/batch, "14443-ns/op")
+	b.ReportMetric(float64(bestAir)/float64(bestBare), "ratio")
 }

@@ -7,9 +7,9 @@ package contactless
 // complemented. Both go on the air least significant byte first.
 
 // crcTables are the byte-wise table of the reflected polynomial 8408 and
-// its slicing-by-4 extensions: crcTables[k][b] is the CRC contribution of
+// its slicing-by-8 extensions: crcTables[k][b] is the CRC contribution of
 // byte b followed by k zero bytes.
-var crcTables = func() (t [4][256]uint16) {
+var crcTables = func() (t [8][256]uint16) {
 	for i := range t[0] {
 		c := uint16(i)
 		for range 8 {
@@ -21,7 +21,7 @@ var crcTables = func() (t [4][256]uint16) {
 		}
 		t[0][i] = c
 	}
-	for k := 1; k < 4; k++ {
+	for k := 1; k < 8; k++ {
 		for i := range t[k] {
 			c := t[k-1][i]
 			t[k][i] = c>>8 ^ t[0][byte(c)]
@@ -32,10 +32,11 @@ var crcTables = func() (t [4][256]uint16) {
 
 func crcUpdate(crc uint16, data []byte) uint16 {
 	t := &crcTables
-	for len(data) >= 4 {
+	for len(data) >= 8 {
 		crc ^= uint16(data[0]) | uint16(data[1])<<8
-		crc = t[3][byte(crc)] ^ t[2][crc>>8] ^ t[1][data[2]] ^ t[0][data[3]]
-		data = data[4:]
+		crc = t[7][byte(crc)] ^ t[6][crc>>8] ^ t[5][data[2]] ^ t[4][data[3]] ^
+			t[3][data[4]] ^ t[2][data[5]] ^ t[1][data[6]] ^ t[0][data[7]]
+		data = data[8:]
 	}
 	for _, b := range data {
 		crc = crc>>8 ^ t[0][byte(crc)^b]

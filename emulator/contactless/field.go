@@ -63,12 +63,10 @@ func (f *Field) Add(cards ...*PICC) {
 			continue
 		}
 		f.cards = append(f.cards, p)
-		p.mu.Lock()
 		p.notes = f.trace != nil
 		if f.on {
 			p.powerUp()
 		}
-		p.mu.Unlock()
 	}
 }
 
@@ -78,9 +76,7 @@ func (f *Field) Remove(p *PICC) {
 	defer f.mu.Unlock()
 	if i := slices.Index(f.cards, p); i >= 0 {
 		f.cards = slices.Delete(f.cards, i, i+1)
-		p.mu.Lock()
 		p.powerDown()
-		p.mu.Unlock()
 	}
 }
 
@@ -100,13 +96,11 @@ func (f *Field) SetField(on bool) {
 		note = NoteFieldOn
 	}
 	for _, p := range f.cards {
-		p.mu.Lock()
 		if on {
 			p.powerUp()
 		} else {
 			p.powerDown()
 		}
-		p.mu.Unlock()
 	}
 	now := f.clock.Now()
 	f.addEvent(Event{At: now, Kind: note})
@@ -209,7 +203,7 @@ func (f *Field) Transceive(tx Tx) (Rx, error) {
 	if faults != nil {
 		x.Faults = strings.Join(faults, ", ")
 	}
-	rx, err := f.deliver(tx, end, listen, live, &x)
+	rx, err := f.deliver(&tx, end, listen, live, &x)
 	if f.record {
 		x.Rx, x.Err = rx, err
 		x.Rx.Data = slices.Clone(rx.Data)
@@ -220,7 +214,7 @@ func (f *Field) Transceive(tx Tx) (Rx, error) {
 
 // deliver places the cards' answers in time, merges them and decides
 // whether the reader heard them.
-func (f *Field) deliver(tx Tx, end, listen time.Duration, live []*answer, x *Exchange) (Rx, error) {
+func (f *Field) deliver(tx *Tx, end, listen time.Duration, live []*answer, x *Exchange) (Rx, error) {
 	if len(live) == 0 {
 		f.clock.Advance(end + listen - f.clock.Now())
 		if f.trace != nil {

@@ -136,10 +136,11 @@ func (l *layer4) iblock(p *PICC, blk Block, end, delay time.Duration) *answer {
 // fault asks for one).
 func (l *layer4) process(p *PICC, apdu []byte, end, delay time.Duration) *answer {
 	fs := p.draw()
-	if f, ok := link.Has(fs, link.PowerLoss); ok && fs != nil {
-		return l.powerLoss(p, f, fs, apdu)
+	if fs != nil {
+		if f, ok := link.Has(fs, link.PowerLoss); ok {
+			return l.powerLoss(p, f, fs, apdu)
+		}
 	}
-	before := p.card.NVMWrites()
 	rapdu, err := p.card.TransmitAppend(l.resp[:0], apdu)
 	l.resp = rapdu
 	if err != nil {
@@ -157,7 +158,12 @@ func (l *layer4) process(p *PICC, apdu []byte, end, delay time.Duration) *answer
 		_, unsolicited = link.Has(fs, link.UnsolicitedWTX)
 		unsolicited = unsolicited && !l.cycleWTX
 	}
-	work := p.proc(apdu, rapdu, p.card.NVMWrites()-before)
+	// The writes since the last command over the air: those the contact
+	// door made meanwhile count here too, which only the timing model
+	// sees.
+	writes := p.card.NVMWrites()
+	work := p.proc(apdu, rapdu, writes-p.writes)
+	p.writes = writes
 	l.out = rapdu
 	l.nadFirst = true
 	blk := l.nextBlock()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sscard/sscard/emulator"
@@ -34,9 +33,12 @@ func (s state) String() string { return stateNames[s] }
 
 // PICC is the contactless door of a card: an ISO/IEC 14443 Type A or B
 // card with the ISO/IEC 14443-4 block protocol in front of an
-// emulator.Card. A PICC lives in one Field at a time.
+// emulator.Card. A PICC lives in one Field at a time. It is not safe for
+// concurrent use: its field serialises the frames it hears, and its
+// methods belong to the goroutine that drives the field. (The card
+// behind it is safe for concurrent use: the contact door may drive it
+// meanwhile.)
 type PICC struct {
-	mu   sync.Mutex
 	card *emulator.Card
 	pr   params
 	rng  *rand.Rand
@@ -66,6 +68,8 @@ type PICC struct {
 	// the card hears the next frame, so one of each is enough.
 	ans answer
 	buf []byte
+	// writes is the card's NVM write count after the last command.
+	writes uint64
 }
 
 // ProcessingTime returns how long the chip works on a command: from the
@@ -193,8 +197,6 @@ func New(card *emulator.Card, opts ...Option) (*PICC, error) {
 // count starts with the next frame the card sends, so faults can be aimed
 // at an exchange whatever the activation before it took.
 func (p *PICC) SetFaults(in *link.Injector) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.inj = in
 }
 
@@ -207,8 +209,6 @@ func (p *PICC) Type() Type { return p.pr.typ }
 // UID returns the Type A UID or the Type B PUPI of the current power-up
 // (nil while unpowered).
 func (p *PICC) UID() []byte {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.st == stOff {
 		return nil
 	}
@@ -220,8 +220,6 @@ func (p *PICC) UID() []byte {
 
 // State returns the name of the PICC's state (IDLE, READY, PROTOCOL...).
 func (p *PICC) State() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	return p.st.String()
 }
 
@@ -230,6 +228,7 @@ func (p *PICC) State() string {
 // (NVM recovery runs, the volatile state is lost), as a contact reset is.
 func (p *PICC) powerUp() {
 	p.card.PowerOn()
+	p.writes = p.card.NVMWrites()
 	p.st, p.halted, p.level, p.l4 = stIdle, false, 0, nil
 	p.rates, p.readyAt = Rates{Rate106, Rate106}, 0
 	if p.pr.typ == TypeB {
@@ -279,8 +278,6 @@ type answer struct {
 
 // hear is the PICC's reaction to a reader's frame that ended at end.
 func (p *PICC) hear(tx Tx, start, end time.Duration) *answer {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.st == stOff {
 		// Back in the field after a power loss: the card powers up.
 		p.powerUp()

@@ -178,10 +178,12 @@ func ResponseDelay(t Type, tx Tx) time.Duration {
 		return Cycles(tr0B >> tx.Rates.FromCard.or106().Code())
 	}
 	if lastBitOne(tx) {
-		return Cycles(fdtA1)
+		return durFDTA1
 	}
-	return Cycles(fdtA0)
+	return durFDTA0
 }
+
+var durFDTA1, durFDTA0 = Cycles(fdtA1), Cycles(fdtA0)
 
 // lastBitOne reports the logic value of the last bit a Type A reader
 // sends: the last data bit of a short or bit-oriented frame, else the odd
