@@ -67,11 +67,13 @@
 //
 // # GET PROCESSING OPTIONS  80 A8 00 00 Lc 83 L <PDOL data> 00
 //
-// The data is 83 with exactly the PDOL's length (6700 otherwise; 6A80 when
-// the template is not 83, the TLV is malformed, or an amount, currency or
-// date is not BCD). A second GPO in one transaction answers 6985. GPO
-// increments the ATC (9F36); at FFFF the application is permanently
-// blocked (6985, and AAC only). Nothing changes in NVM on an error.
+// P1-P2 other than 0000: 6A86; CLA other than 80: 6E00. The data is 83
+// with exactly the PDOL's length (6700 otherwise; 6A80 when the template is
+// not 83, the TLV is malformed or followed by more, a numeric item (amount,
+// currency, country, type) is not BCD, the date or time is impossible, or
+// DF69 is neither 00 nor 01). A second GPO in one transaction answers 6985.
+// GPO increments the ATC (9F36); once it is FFFF, GPO answers 6985 for
+// good. Nothing changes in NVM on an error.
 //
 // Contact path: AIP and AFL, format 1 80{AIP‖AFL} [known] or format 2
 // 77{82, 94} (profile: responseFormat, default 1).
@@ -84,19 +86,20 @@
 //	and, offline approved with fDDA: 9F69 card authentication related data,
 //	9F4B signed dynamic application data.
 //
-// The card decides in this order: application blocked or ATC exhausted:
-// AAC; TTQ byte 2 b8 (online cryptogram required): ARQC; amount other
-// (9F03) not zero, transaction currency not the application currency
-// (9F51), amount above the e-cash single transaction limit (9F78) or above
-// the balance (9F79): ARQC if the reader is online capable (TTQ byte 1 b4
-// clear), else AAC; remaining balance below the reset threshold (9F6D) and
-// the reader online capable: ARQC (so the issuer can reload); otherwise TC,
-// offline approved: the balance is debited, the ATC and the log record are
-// written in the same NVM transaction (a power loss leaves all or none).
 // CTQ (profile: ctq, default 0000) gets b8 of byte 1 (online PIN required)
 // when the amount is above the card CVM limit (9F6B) and the reader
 // supports online PIN (TTQ byte 1 b3), else b7 (signature) when it supports
-// signature (TTQ byte 1 b2).
+// signature (TTQ byte 1 b2). "Online" below means ARQC if the reader is
+// online capable (TTQ byte 1 b4, offline-only reader, clear), else AAC. The
+// card decides in this order: application blocked: AAC; TTQ byte 2 b8
+// (online cryptogram required) or online PIN required: online; no
+// electronic cash in the application (credit), amount other (9F03) not
+// zero, transaction currency not the application currency (9F51), amount
+// above the single transaction limit (9F78) or above the balance (9F79):
+// online; remaining balance below the reset threshold (9F6D) and the reader
+// online capable: ARQC (so the issuer can reload); otherwise TC, offline
+// approved: the balance is debited, the ATC and the log record are written
+// in the same NVM transaction (a power loss leaves all or none).
 //
 // # AIP, AFL and records
 //
@@ -135,25 +138,32 @@
 //
 // SFI 2 records 1 and 2 (their values, without tag 70 and length) followed
 // by the AIP are the static data to be authenticated on both paths.
-// READ RECORD 00 B2 <n> <SFI<<3|4> 00: 6A86 for another P2, 6A82 for an
-// unknown SFI, 6A83 for a missing record.
+// READ RECORD 00 B2 <n> <SFI<<3|4> 00: 6A86 for another P2 (SFI 0 or low
+// bits other than 100), 6A82 for an unknown SFI, 6A83 for a missing record
+// or record 0, 6700 with command data. Records are readable at any time
+// after SELECT.
 //
 // # GENERATE AC  80 AE P1 00 Lc <CDOL data> 00
 //
-// P1 b8-b7: 00 AAC, 40 TC, 80 ARQC (C0: 6A86); b5 (10) asks for CDA. The
-// first GENERATE AC takes CDOL1 data, the second CDOL2 data (6700 for
-// another length); before GPO, after a second, or on the qUICS path: 6985.
-// First: AAC asked or the application blocked: AAC. ARQC asked: ARQC. TC
-// asked: an e-cash transaction (GPO data had 9F7A 01, an amount within the
-// balance and the single transaction limit, the application currency; the
-// CDOL1 amount equal to the GPO's): TC, debiting the balance; otherwise TC
-// while the consecutive offline transactions stay below the upper limit
-// (9F23), else ARQC. Second (after ARQC): TC or AAC as asked (ARQC: 6A86);
-// a TC resets the offline counter and sets the last online ATC (9F13).
+// P1 b8-b7: 00 AAC, 40 TC, 80 ARQC (C0, or any bit but b5: 6A86); b5 (10)
+// asks for CDA; P2 other than 00: 6A86. The first GENERATE AC takes CDOL1
+// data, the second CDOL2 data (6700 for another length, 6A80 for a numeric
+// item that is not BCD or an impossible date or time); before GPO, after
+// the last one, or on the qUICS path: 6985. GENERATE AC never changes the
+// ATC. First: AAC asked or the application blocked: AAC. ARQC asked: ARQC.
+// TC asked: an e-cash transaction (the GPO data had 9F7A 01, an amount
+// within the balance and the single transaction limit, the application
+// currency): TC debiting the balance if the CDOL1 amount equals the GPO's,
+// AAC if not; otherwise TC while the consecutive offline transactions stay
+// below the upper limit (9F23) and no online transaction is pending, else
+// ARQC. An offline TC counts one more offline transaction. Second (after
+// ARQC): TC or AAC as asked (ARQC: 6A86; blocked meanwhile: AAC); a TC
+// resets the offline counter and sets the last online ATC (9F13).
 //
 // Answer: format 1 80{CID‖ATC‖AC‖IAD} or format 2 77{9F27, 9F36, 9F26,
-// 9F10} (profile: responseFormat); with CDA: 77{9F27, 9F36, 9F4B, 9F10},
-// the cryptogram inside the signature (EMV Book 2 §6.6).
+// 9F10} (profile: responseFormat); with CDA asked, supported, and a TC or
+// ARQC: 77{9F27, 9F36, 9F4B, 9F10}, the cryptogram inside the signature
+// (EMV Book 2 §6.6); an AAC is never signed.
 //
 // CID (9F27): 00 AAC, 40 TC, 80 ARQC.
 //
@@ -173,7 +183,8 @@
 //	   b4 issuer script failed  b2 offline DDA/fDDA performed
 //
 // Cryptogram input: the DOL data as sent (CDOL1, CDOL2, or for qUICS the
-// PDOL data) ‖ AIP ‖ ATC ‖ CVR (the 4 bytes 03 c1 c2 c3).
+// PDOL data) ‖ AIP ‖ ATC ‖ CVR (the 4 bytes 03 c1 c2 c3):
+// paycrypto.CryptogramInput and paycrypto.Cryptogram.
 //
 // # Keys and cryptograms
 //
@@ -201,22 +212,32 @@
 // them, for the card and for terminals.
 //
 // EXTERNAL AUTHENTICATE 00 82 00 00 0A <ARPC 8><ARC 2> after an ARQC is
-// issuer authentication: 9000, or 6300 and the CVR bit; one try per
-// transaction (6985 after).
+// issuer authentication: 9000, or 6300 and the CVR bit (kept for the next
+// transaction's CVR when the second GENERATE AC ends this one); one try per
+// transaction, 6985 after it or without an ARQC pending; 6700 for another
+// length.
 //
 // # Offline data authentication
 //
 // RSA (EMV Book 2 §5, §6): CA → issuer → ICC certificates in the formats
-// of Book 2 Tables 6 and 14 (hash SHA-1, exponent 65537), SDA tag 93 (Table
-// 7, DAC from the profile), DDA by INTERNAL AUTHENTICATE 00 88 00 00 Lc
-// <DDOL data> 00 (Table 17: ICC dynamic data = 08 ‖ an 8-byte ICC dynamic
-// number from the card's random source), answered 80{SDAD} (format 1) or
-// 77{9F4B} (format 2); CDA per §6.6; fDDA on qUICS (9F4B in the GPO answer)
-// with ICC dynamic data 04 ‖ IDN(4) and, as terminal dynamic data, UN ‖
-// amount ‖ currency ‖ 9F69 (9F69 = 01 ‖ IDN ‖ CTQ).
+// of Book 2 Tables 6 and 14 (hash SHA-1, exponent 65537; test keys of 1984,
+// 1152 and 1024 bits, so the ICC certificate has a 9F48 remainder and a
+// qUICS answer with fDDA fits 256 bytes), SDA tag 93 (Table 7, DAC from the
+// profile), DDA by INTERNAL AUTHENTICATE 00 88 00 00 Lc <DDOL data> 00
+// (Table 17: ICC dynamic data = 08 ‖ an 8-byte ICC dynamic number from the
+// card's random source; the DDOL data, 1 to 64 bytes, is the terminal
+// dynamic data), answered 80{SDAD} (format 1) or 77{9F4B} (format 2);
+// before GPO or on the qUICS path 6985, on a card without DDA 6D00. CDA per
+// §6.6: ICC dynamic data 08 ‖ IDN(8) ‖ CID ‖ AC ‖ the transaction data hash
+// code over PDOL data ‖ CDOL1 data [‖ CDOL2 data] ‖ the answer's 9F27, 9F36
+// and 9F10 as TLVs; terminal dynamic data the UN (9F37) of the CDOL data.
+// fDDA on qUICS (9F4B in the GPO answer, offline approvals only) with ICC
+// dynamic data 04 ‖ IDN(4) and, as terminal dynamic data, UN ‖ amount ‖
+// currency ‖ 9F69 (9F69 = 01 ‖ IDN ‖ CTQ).
 //
 // SM2 (the SM path) [model]: the same chain and the same dynamic data with
-// SM2 signatures (GB/T 32918.2, SM3, user ID "1234567812345678"), r‖s:
+// SM2 signatures (GB/T 32918.2, SM3, user ID "1234567812345678"), r‖s; the
+// CDA transaction data hash code is SM3 (32 bytes) instead of SHA-1:
 //
 //	issuer cert (90)  12 ‖ issuer id(4) ‖ MMYY ‖ serial(3) ‖ 04 ‖ 00 ‖ 40 ‖
 //	                  X‖Y ‖ sig, signed by the CA over all before sig
@@ -227,9 +248,10 @@
 //	SDAD (9F4B)       15 ‖ LDD ‖ ICC dynamic data ‖ sig over 15 ‖ LDD ‖
 //	                  ICC dynamic data ‖ terminal dynamic data
 //
-// The CA public keys the terminal needs (RID A000000333, index, modulus and
-// exponent, or the SM2 point) are in vectors/pay/capk.json and returned by
-// testpay.CAPublicKeys; the keys are stored PEM files under vectors/pay,
+// The CA public keys the terminal needs (RID A000000333, index F1 RSA and
+// F2 SM2, modulus and exponent or the SM2 point) are in
+// vectors/pay/capk.json and returned by testpay.CAPublicKeys (package
+// vectors/pay/testpay); the keys are stored PEM files under vectors/pay,
 // with manifest.json saying where each came from. The certificates are made
 // from them when a card is built (deterministically: RSA certificates are
 // a pure function of the keys; SM2 signatures take their nonce from a
@@ -244,15 +266,20 @@
 // GET DATA 80 CA P1 P2 00: 9F36 ATC, 9F13 last online ATC, 9F17 PIN try
 // counter, 9F79 e-cash balance, 9F77 balance limit, 9F78 single transaction
 // limit, 9F6D reset threshold, 9F6B card CVM limit, 9F4F log format; the
-// answer is the data object itself (9F79 06 <n12>); others 6A88.
+// answer is the data object itself (9F79 06 <n12>); others, and the e-cash
+// objects of an application without electronic cash, 6A88.
 //
 // VERIFY 00 20 00 80 08 <PIN block 2N PP..FF> (plaintext offline PIN;
-// EMV Book 3 §6.5.12): 9000, 63Cx, 6983 blocked; a malformed block 6A80
-// with no try spent. P2 88 (enciphered offline PIN, EMV Book 2 §7.2) on
-// the DES/RSA path: the block is RSA-enciphered under the ICC key and
-// holds 7F ‖ PIN block ‖ the 8-byte GET CHALLENGE ‖ random padding. The
-// payment applications share one offline PIN and try counter (profile:
-// pin), separate from the SSSE PIN.
+// EMV Book 3 §6.5.12): 9000 (the counter back to its maximum), 63Cx, 6983
+// blocked (before the PIN data is looked at); a malformed block 6A80 and a
+// wrong length 6700 with no try spent; without data, the tries left (63Cx).
+// P2 88 (enciphered offline PIN, EMV Book 2 §7.2) on the DES/RSA path: the
+// block is RSA-enciphered under the ICC key and holds 7F ‖ PIN block ‖ the
+// 8-byte GET CHALLENGE ‖ random padding (no challenge: 6985; another
+// challenge or header: 6A80; on the SM path: 6A86). The payment
+// applications share one offline PIN and try counter (profile: pin),
+// separate from the SSSE PIN; the CVR reports a PIN verified or failed in
+// the transaction.
 //
 // # Issuer scripts (EMV Book 3 §6.5, PBOC)
 //
@@ -268,9 +295,17 @@
 //	                              9F6B; 6A80 for a value that is not BCD or
 //	                              a balance above the balance limit
 //
-// A script needs the AC of this transaction (6985 before one); a wrong MAC
-// answers 6988, changes nothing and marks the CVR. After CARD BLOCK every
-// command of a payment application answers 6A81.
+// A script needs the AC of this transaction (6985 before one); the MAC
+// key is derived from that AC, the MAC input uses the ATC and that AC. CLA
+// 80 answers 6982, a wrong Lc 6700, PIN CHANGE with P2 01 (current PIN)
+// 6A86, PUT DATA of another tag or on an application without electronic
+// cash 6A88. A wrong MAC answers 6988 and changes nothing but the script
+// counters: the CVR of the next transaction carries the number of script
+// commands processed and the failure bit. A value refused after the MAC
+// (not BCD; a balance above its limit, a limit below the balance) answers
+// 6A80, also counted as a failure. After CARD BLOCK every command of a
+// payment application answers 6A81; SELECT still works (the card OS
+// answers it), and the SSSE and PKI are untouched.
 //
 // # Transaction log
 //
