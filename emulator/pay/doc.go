@@ -153,8 +153,8 @@
 // ATC. First: AAC asked or the application blocked: AAC. ARQC asked: ARQC.
 // TC asked: an e-cash transaction (the GPO data had 9F7A 01, an amount
 // within the balance and the single transaction limit, the application
-// currency): TC debiting the balance if the CDOL1 amount equals the GPO's,
-// AAC if not; otherwise TC while the consecutive offline transactions stay
+// currency): TC debiting the balance if the CDOL1 amount equals the GPO's
+// and the balance still covers it, AAC if not; otherwise TC while the consecutive offline transactions stay
 // below the upper limit (9F23) and no online transaction is pending, else
 // ARQC. An offline TC counts one more offline transaction. Second (after
 // ARQC): TC or AAC as asked (ARQC: 6A86; blocked meanwhile: AAC); a TC

@@ -44,10 +44,10 @@ func (d *adf) firstAC(x *cos.Context, s *session, asked byte) ([]byte, iso7816.S
 	case d.blocked(x) || asked == AAC:
 		typ = AAC
 	case asked == ARQC:
-	case s.ecashTxn && amt == s.amount:
+	case s.ecashTxn && amt == s.amount && amt <= d.balance(x):
 		ecash = true
 	case s.ecashTxn:
-		typ = AAC // the amount changed since GPO [model]
+		typ = AAC // the amount changed since GPO, or another channel spent the balance [model]
 	case d.offlineCount(x) >= c.ucol || d.status(x)[0]&stOnlinePending != 0:
 		typ = ARQC
 	}

@@ -199,6 +199,24 @@ func TestContactECash(t *testing.T) {
 	eq(t, "balance", c.ok(h("80CA9F7900")), h("9F7906"+amt(10000-300)))
 }
 
+// TestECashTwoChannels: a contact e-cash transaction on channel 0 and a
+// qUICS one on channel 1 share the balance; the second to finish cannot
+// spend what the first took.
+func TestECashTwoChannels(t *testing.T) {
+	c := fromJSON(t, `{"schema":1,"name":"ecash","extends":"activated","pay":{"pdol":"9F7A019F02065F2A029F3704"}}`)
+	c.ok(selectAID(debitAID))
+	c.ok(gpoAPDU(h("01" + amt(6000) + "0156" + "11223344" + "00")))
+	c.ok(h("0070000001"))
+	c.ok(apdu(0x01, 0xA4, 0x04, 0x00, debitAID, true))
+	c.ok(apdu(0x81, 0xA8, 0, 0, append([]byte{0x83, 14}, h("01"+amt(6000)+"0156"+"11223344"+"00")...), true))
+	c.ok(apdu(0x81, 0xAE, 0x40, 0, contactTxn(6000, false).cdol1(), true))
+	r := c.ok(apdu(0x80, 0xAE, 0x40, 0, contactTxn(6000, false).cdol1(), true))
+	if r[2] != 0x00 {
+		t.Fatalf("CID %02X, want AAC: the balance no longer covers the amount", r[2])
+	}
+	eq(t, "balance", c.ok(h("80CA9F7900")), h("9F7906"+amt(4000)))
+}
+
 func TestContactOfflineLimit(t *testing.T) {
 	c := newCard(t, "activated")
 	for i := range 4 {
