@@ -1,7 +1,6 @@
 package testpay
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -92,7 +91,7 @@ func Generate(existing func(name string) ([]byte, bool)) ([]File, error) {
 func newKey(k KeySpec) ([]byte, error) {
 	switch k.Algorithm {
 	case "rsa":
-		key, err := rsa.GenerateKey(rand.Reader, k.Bits)
+		key, err := GenerateRSA(SeedText(k.Name), k.Bits)
 		if err != nil {
 			return nil, err
 		}
@@ -148,6 +147,73 @@ func capkOf(k KeySpec, data []byte) (CAPK, error) {
 		c.Point = strings.ToUpper(hex.EncodeToString(xy))
 	}
 	return c, nil
+}
+
+// rsaExponent is the public exponent of every test key.
+const rsaExponent = 65537
+
+// GenerateRSA makes an RSA key of exactly bits bits, deterministically
+// from a seed text (crypto/rsa.GenerateKey no longer takes its randomness
+// from the caller): two primes found by scanning odd numbers upward from
+// values drawn from a ChaCha8 stream seeded with SHA-256 of the seed, each
+// with its two top bits set and p-1 prime to 65537; d = 65537^-1 mod
+// (p-1)(q-1). Primality by math/big's ProbablyPrime(32) (Miller-Rabin and
+// Baillie-PSW). The stored key files remain the source of truth.
+func GenerateRSA(seed string, bits int) (*rsa.PrivateKey, error) {
+	if bits < 512 || bits%16 != 0 {
+		return nil, fmt.Errorf("rsa key of %d bits: want a multiple of 16, at least 512", bits)
+	}
+	r := mrand.NewChaCha8(sha256.Sum256([]byte(seed)))
+	e := big.NewInt(rsaExponent)
+	one := big.NewInt(1)
+	for {
+		p, err := seededPrime(r, bits/2, e)
+		if err != nil {
+			return nil, err
+		}
+		q, err := seededPrime(r, bits/2, e)
+		if err != nil {
+			return nil, err
+		}
+		if p.Cmp(q) == 0 {
+			continue
+		}
+		n := new(big.Int).Mul(p, q)
+		phi := new(big.Int).Mul(new(big.Int).Sub(p, one), new(big.Int).Sub(q, one))
+		d := new(big.Int).ModInverse(e, phi)
+		if n.BitLen() != bits || d == nil {
+			continue
+		}
+		k := &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: n, E: rsaExponent}, D: d, Primes: []*big.Int{p, q}}
+		k.Precompute()
+		if err := k.Validate(); err != nil {
+			return nil, err
+		}
+		return k, nil
+	}
+}
+
+func seededPrime(r io.Reader, bits int, e *big.Int) (*big.Int, error) {
+	buf := make([]byte, (bits+7)/8)
+	one := big.NewInt(1)
+	for {
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		if excess := len(buf)*8 - bits; excess > 0 {
+			buf[0] &= 0xFF >> excess
+		}
+		p := new(big.Int).SetBytes(buf)
+		p.SetBit(p, bits-1, 1)
+		p.SetBit(p, bits-2, 1)
+		p.SetBit(p, 0, 1)
+		for p.BitLen() == bits {
+			if p.ProbablyPrime(32) && new(big.Int).GCD(nil, nil, e, new(big.Int).Sub(p, one)).Cmp(one) == 0 {
+				return p, nil
+			}
+			p.Add(p, big.NewInt(2))
+		}
+	}
 }
 
 // seedReader is a deterministic stream for one seed text, with gmsm's

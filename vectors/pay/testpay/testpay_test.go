@@ -92,3 +92,24 @@ func TestVectorsHaveSources(t *testing.T) {
 		}
 	}
 }
+
+// TestRSAKeysRegenerate: GenerateRSA makes the stored RSA keys again from
+// their seed texts.
+func TestRSAKeysRegenerate(t *testing.T) {
+	for _, k := range testpay.Keys {
+		if k.Algorithm != "rsa" || testing.Short() && k.Bits > 1024 {
+			continue
+		}
+		stored, err := testpay.RSAKey(k.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := testpay.GenerateRSA(testpay.SeedText(k.Name), k.Bits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !again.Equal(stored) {
+			t.Errorf("%s: GenerateRSA makes another key than the stored one", k.Name)
+		}
+	}
+}
