@@ -18,54 +18,59 @@ import (
 // The frame stream lets a reader that is not Go (firmware built for the
 // host, a reader driver) be tested like the reference PCD: the harness
 // holds the cards and the field, the reader holds its protocol logic, and
-// they talk over a byte stream (a pipe to the reader's process, or TCP).
+// they talk over a byte stream (a pipe to the reader's process, a TCP or
+// Unix socket). It follows the conventions of the contact side's stream
+// (conformance/ifd): every message is
 //
-// Every message is a type byte, a 4-byte big-endian payload length and
-// the payload. The harness sends commands (upper case) and the reader
-// answers each with a result (upper case); while it works on a command,
-// the reader uses the field through requests (lower case), each answered
-// by the harness at once:
+//	type (1 byte) | length (4 bytes, big-endian) | payload (length bytes)
 //
-//	harness → reader   C connect      (empty)        → A activated | E error
-//	                   T transmit     C-APDU         → R R-APDU    | E error
-//	                   D disconnect   (empty)        → K ok        | E error
-//	                   Q quit         (empty)          no answer; the reader exits
-//	reader → harness   f field        1 byte: 0 off, 1 on          → t
-//	                   w wait         8 bytes: nanoseconds         → t
-//	                   n now          (empty)                      → t
-//	                   x transceive   type 'A'|'B', last bits, rate to card
-//	                                  and rate from card (2 bytes each,
-//	                                  kbit/s, 0 = 106), listening time
-//	                                  (8 bytes, ns), frame bytes (CRC
-//	                                  included)                    → r
-//	harness → reader   t time         8 bytes: model time, ns
-//	                   r received     status (0 frame, 1 time-out, 2 field
-//	                                  off), align, last bits, collided
-//	                                  (0/1), collision bit (2 bytes), start
-//	                                  and duration (8 bytes each, ns),
-//	                                  frame bytes
+// The harness sends a request to the reader (lower case); until the reader
+// answers it (upper case, or E), the reader may send field requests (lower
+// case), each answered by the harness before the next:
 //
-// The payload of A is the type byte ('A' or 'B') and then UID (or PUPI),
-// ATQA, SAK, ATS, ATQB and ATTRIB answer, each as a length byte and its
-// bytes (SAK is one byte long for Type A, empty for Type B). E carries a
-// UTF-8 message. All numbers are big-endian.
+//	harness → reader
+//	  'a' activate    payload: empty           answer 'A' activation, or 'E'
+//	  't' transmit    payload: command APDU    answer 'T' response APDU, or 'E'
+//	  'd' deactivate  payload: empty           answer 'D', or 'E'
+//	reader → harness, while a request is open
+//	  'f' field       payload: 1 byte, 0 off, 1 on          answer 'K'
+//	  'w' wait        payload: 8 bytes, nanoseconds          answer 'K'
+//	  'n' now         payload: empty                         answer 'K'
+//	  'x' transceive  payload: type 'A' or 'B', last bits (1 byte, 0 = whole
+//	                  bytes), bit rate to the card and from it (2 bytes
+//	                  each, kbit/s, 0 = 106), listening time (8 bytes,
+//	                  ns), the frame's bytes, CRC included
+//	                                                         answer 'F' frame, or 'N'
+//	either way
+//	  'E' error       payload: UTF-8 text
+//
+// 'K' carries the model time after the request (8 bytes, ns). 'F' is what
+// the reader received: align (1 byte: the bit of the first byte the first
+// bit went to), last bits (1 byte), collided (1 byte, 0 or 1), collision
+// bit (2 bytes), start and duration (8 bytes each, ns, model time), the
+// bytes. 'N' says nothing was received: 1 byte, 0 for a time-out, 1 for a
+// field that is off. 'A' is the type byte ('A' or 'B') and then UID (or
+// PUPI), ATQA, SAK, ATS, ATQB and ATTRIB answer, each as a length byte and
+// its bytes (SAK is one byte long for Type A, empty for Type B). Time is
+// the harness's model time: nothing waits in real time. Closing the stream
+// ends the session.
 
 // Message types of the frame stream.
 const (
-	MsgConnect    = 'C'
-	MsgTransmit   = 'T'
-	MsgDisconnect = 'D'
-	MsgQuit       = 'Q'
-	MsgActivated  = 'A'
-	MsgResponse   = 'R'
-	MsgOK         = 'K'
+	MsgActivate   = 'a'
+	MsgTransmit   = 't'
+	MsgDeactivate = 'd'
+	MsgActivation = 'A'
+	MsgResponse   = 'T'
+	MsgDone       = 'D'
 	MsgError      = 'E'
 	MsgField      = 'f'
 	MsgWait       = 'w'
 	MsgNow        = 'n'
 	MsgTransceive = 'x'
-	MsgTime       = 't'
-	MsgReceived   = 'r'
+	MsgOK         = 'K'
+	MsgFrame      = 'F'
+	MsgNothing    = 'N'
 )
 
 // MaxMessage bounds a frame stream payload.
@@ -75,6 +80,9 @@ const MaxMessage = 1 << 20
 var ErrStream = errors.New("frame stream")
 
 func writeMsg(w io.Writer, typ byte, payload []byte) error {
+	if len(payload) > MaxMessage {
+		return fmt.Errorf("%w: message %q of %d bytes", ErrStream, typ, len(payload))
+	}
 	buf := make([]byte, 5, 5+len(payload))
 	buf[0] = typ
 	binary.BigEndian.PutUint32(buf[1:], uint32(len(payload)))
@@ -138,10 +146,8 @@ func ExecReader(name string, args ...string) (*StreamReader, error) {
 		io.Reader
 		io.Writer
 	}{out, in}
-	var sr *StreamReader
-	sr = NewStreamReader(rw, func() error {
-		_ = writeMsg(in, MsgQuit, nil)
-		in.Close()
+	return NewStreamReader(rw, func() error {
+		in.Close() // the end of the stream ends the session
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
@@ -149,26 +155,23 @@ func ExecReader(name string, args ...string) (*StreamReader, error) {
 			return err
 		case <-time.After(5 * time.Second):
 			_ = cmd.Process.Kill()
-			return fmt.Errorf("reader %s did not exit after Q: killed", name)
+			return fmt.Errorf("reader %s did not exit at the end of the stream: killed", name)
 		}
-	})
-	return sr, nil
-}
-
-// DialReader connects to a reader listening on a TCP address.
-func DialReader(addr string) (*StreamReader, error) {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to reader %s: %w", addr, err)
-	}
-	return NewStreamReader(c, func() error {
-		_ = writeMsg(c, MsgQuit, nil)
-		return c.Close()
 	}), nil
 }
 
+// DialReader connects to a reader listening on a network address
+// (network "tcp" or "unix").
+func DialReader(network, addr string) (*StreamReader, error) {
+	c, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to reader %s: %w", addr, err)
+	}
+	return NewStreamReader(c, c.Close), nil
+}
+
 // OpenStreamReader opens the reader a spec names: "exec:PROGRAM ARGS..."
-// (split on spaces) or "tcp:HOST:PORT".
+// (split on spaces), "tcp:HOST:PORT" or "unix:PATH".
 func OpenStreamReader(spec string) (*StreamReader, error) {
 	switch {
 	case strings.HasPrefix(spec, "exec:"):
@@ -178,9 +181,11 @@ func OpenStreamReader(spec string) (*StreamReader, error) {
 		}
 		return ExecReader(f[0], f[1:]...)
 	case strings.HasPrefix(spec, "tcp:"):
-		return DialReader(strings.TrimPrefix(spec, "tcp:"))
+		return DialReader("tcp", strings.TrimPrefix(spec, "tcp:"))
+	case strings.HasPrefix(spec, "unix:"):
+		return DialReader("unix", strings.TrimPrefix(spec, "unix:"))
 	}
-	return nil, fmt.Errorf("reader %q: want exec:PROGRAM [ARGS] or tcp:HOST:PORT", spec)
+	return nil, fmt.Errorf("reader %q: want exec:PROGRAM [ARGS], tcp:HOST:PORT or unix:PATH", spec)
 }
 
 // Close ends the session with the reader.
@@ -196,12 +201,12 @@ func (s *StreamReader) Connect(air contactless.Air) (*Activation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.air = air
-	typ, payload, err := s.command(MsgConnect, nil)
+	typ, payload, err := s.command(MsgActivate, nil)
 	if err != nil {
 		return nil, err
 	}
-	if typ != MsgActivated {
-		return nil, fmt.Errorf("%w: %q in answer to connect", ErrStream, typ)
+	if typ != MsgActivation {
+		return nil, fmt.Errorf("%w: %q in answer to activate", ErrStream, typ)
 	}
 	return decodeActivation(payload)
 }
@@ -224,12 +229,12 @@ func (s *StreamReader) Transmit(capdu []byte) ([]byte, error) {
 func (s *StreamReader) Disconnect() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	typ, _, err := s.command(MsgDisconnect, nil)
+	typ, _, err := s.command(MsgDeactivate, nil)
 	if err != nil {
 		return err
 	}
-	if typ != MsgOK {
-		return fmt.Errorf("%w: %q in answer to disconnect", ErrStream, typ)
+	if typ != MsgDone {
+		return fmt.Errorf("%w: %q in answer to deactivate", ErrStream, typ)
 	}
 	return nil
 }
@@ -254,7 +259,7 @@ func (s *StreamReader) command(typ byte, payload []byte) (byte, []byte, error) {
 		switch t {
 		case MsgError:
 			return 0, nil, fmt.Errorf("%w: %s", ErrReader, p)
-		case MsgActivated, MsgResponse, MsgOK:
+		case MsgActivation, MsgResponse, MsgDone:
 			return t, p, nil
 		}
 		reply, rp, err := serveAir(s.air, t, p)
@@ -279,7 +284,7 @@ func serveAir(air contactless.Air, t byte, p []byte) (byte, []byte, error) {
 			return 0, nil, fmt.Errorf("%w: field request % X", ErrStream, p)
 		}
 		air.SetField(p[0] == 1)
-		return MsgTime, now(), nil
+		return MsgOK, now(), nil
 	case MsgWait:
 		if len(p) != 8 {
 			return 0, nil, fmt.Errorf("%w: wait request of %d bytes", ErrStream, len(p))
@@ -289,16 +294,22 @@ func serveAir(air contactless.Air, t byte, p []byte) (byte, []byte, error) {
 			return 0, nil, fmt.Errorf("%w: wait of %d ns", ErrStream, d)
 		}
 		air.Wait(time.Duration(d))
-		return MsgTime, now(), nil
+		return MsgOK, now(), nil
 	case MsgNow:
-		return MsgTime, now(), nil
+		return MsgOK, now(), nil
 	case MsgTransceive:
 		tx, err := decodeTx(p)
 		if err != nil {
 			return 0, nil, err
 		}
 		rx, err := air.Transceive(tx)
-		return MsgReceived, encodeRx(rx, err), nil
+		switch {
+		case errors.Is(err, contactless.ErrFieldOff):
+			return MsgNothing, []byte{1}, nil
+		case err != nil:
+			return MsgNothing, []byte{0}, nil
+		}
+		return MsgFrame, encodeRx(rx), nil
 	}
 	return 0, nil, fmt.Errorf("%w: unknown message %q", ErrStream, t)
 }
@@ -334,39 +345,36 @@ func decodeTx(p []byte) (contactless.Tx, error) {
 	return tx, nil
 }
 
-func encodeRx(rx contactless.Rx, err error) []byte {
-	status := byte(0)
-	switch {
-	case errors.Is(err, contactless.ErrFieldOff):
-		status = 2
-	case err != nil:
-		status = 1
-	}
+func encodeRx(rx contactless.Rx) []byte {
 	coll := byte(0)
 	if rx.Collided {
 		coll = 1
 	}
-	b := []byte{status, byte(rx.Align), byte(rx.LastBits), coll}
+	b := []byte{byte(rx.Align), byte(rx.LastBits), coll}
 	b = binary.BigEndian.AppendUint16(b, uint16(rx.CollisionBit))
 	b = binary.BigEndian.AppendUint64(b, uint64(rx.Start))
 	b = binary.BigEndian.AppendUint64(b, uint64(rx.Duration))
 	return append(b, rx.Data...)
 }
 
-func decodeRx(p []byte) (contactless.Rx, error) {
-	if len(p) < 22 {
-		return contactless.Rx{}, fmt.Errorf("%w: received message of %d bytes", ErrStream, len(p))
-	}
-	switch p[0] {
-	case 1:
+// decodeRx reads the answer to a transceive: F or N.
+func decodeRx(t byte, p []byte) (contactless.Rx, error) {
+	switch {
+	case t == MsgNothing && len(p) == 1 && p[0] == 0:
 		return contactless.Rx{}, contactless.ErrTimeout
-	case 2:
+	case t == MsgNothing && len(p) == 1 && p[0] == 1:
 		return contactless.Rx{}, contactless.ErrFieldOff
+	case t != MsgFrame || len(p) < 21:
+		return contactless.Rx{}, fmt.Errorf("%w: %q of %d bytes in answer to a transceive", ErrStream, t, len(p))
 	}
-	return contactless.Rx{Align: int(p[1]), LastBits: int(p[2]), Collided: p[3] == 1,
-		CollisionBit: int(binary.BigEndian.Uint16(p[4:])),
-		Start:        time.Duration(binary.BigEndian.Uint64(p[6:])), Duration: time.Duration(binary.BigEndian.Uint64(p[14:])),
-		Data: p[22:]}, nil
+	rx := contactless.Rx{Align: int(p[0]), LastBits: int(p[1]), Collided: p[2] == 1,
+		CollisionBit: int(binary.BigEndian.Uint16(p[3:])),
+		Start:        time.Duration(binary.BigEndian.Uint64(p[5:])), Duration: time.Duration(binary.BigEndian.Uint64(p[13:])),
+		Data: p[21:]}
+	if rx.Align > 7 || rx.LastBits > 7 || p[2] > 1 {
+		return contactless.Rx{}, fmt.Errorf("%w: received frame % X", ErrStream, p[:3])
+	}
+	return rx, nil
 }
 
 func encodeActivation(a *Activation) []byte {
@@ -431,7 +439,7 @@ func (a *streamAir) request(t byte, p []byte) (byte, []byte) {
 
 func (a *streamAir) time(t byte, p []byte) {
 	rt, rp := a.request(t, p)
-	if rt == MsgTime && len(rp) == 8 {
+	if rt == MsgOK && len(rp) == 8 {
 		a.now = time.Duration(binary.BigEndian.Uint64(rp))
 	} else if a.err == nil {
 		a.err = fmt.Errorf("%w: %q in answer to %q", ErrStream, rt, t)
@@ -462,16 +470,17 @@ func (a *streamAir) Transceive(tx contactless.Tx) (contactless.Rx, error) {
 	if a.err != nil {
 		return contactless.Rx{}, a.err
 	}
-	if rt != MsgReceived {
-		a.err = fmt.Errorf("%w: %q in answer to a transceive", ErrStream, rt)
-		return contactless.Rx{}, a.err
+	rx, err := decodeRx(rt, rp)
+	if errors.Is(err, ErrStream) {
+		a.err = err
 	}
-	return decodeRx(rp)
+	return rx, err
 }
 
 // Serve runs reader r behind a frame stream: the reader side, for a Go
 // reader (the reference PCD in tests, or a reader of one's own). It
-// returns nil after Q or at the end of the stream.
+// answers the harness's requests until the stream ends (nil at a clean
+// end).
 func Serve(rw io.ReadWriter, r Reader) error {
 	br := bufio.NewReader(rw)
 	air := &streamAir{r: br, w: rw}
@@ -487,23 +496,19 @@ func Serve(rw io.ReadWriter, r Reader) error {
 		var rp []byte
 		var cerr error
 		switch t {
-		case MsgQuit:
-			return nil
-		case MsgConnect:
+		case MsgActivate:
 			var act *Activation
 			if act, cerr = r.Connect(air); cerr == nil {
-				rt, rp = MsgActivated, encodeActivation(act)
+				rt, rp = MsgActivation, encodeActivation(act)
 			}
 		case MsgTransmit:
-			if rp, cerr = r.Transmit(p); cerr == nil {
-				rt = MsgResponse
-			}
-		case MsgDisconnect:
-			if cerr = r.Disconnect(); cerr == nil {
-				rt = MsgOK
-			}
+			rp, cerr = r.Transmit(p)
+			rt = MsgResponse
+		case MsgDeactivate:
+			cerr = r.Disconnect()
+			rt = MsgDone
 		default:
-			return fmt.Errorf("%w: unknown command %q", ErrStream, t)
+			return fmt.Errorf("%w: unexpected message %q", ErrStream, t)
 		}
 		if air.err != nil {
 			return air.err

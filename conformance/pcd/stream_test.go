@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,9 +41,8 @@ func pipeReader(t *testing.T, r Reader) *StreamReader {
 	done := make(chan error, 1)
 	go func() { done <- Serve(b, r) }()
 	sr := NewStreamReader(a, func() error {
-		writeMsg(a, MsgQuit, nil)
+		a.Close() // the end of the stream ends the session
 		err := <-done
-		a.Close()
 		b.Close()
 		return err
 	})
@@ -150,6 +150,29 @@ func TestOpenStreamReaderSpecs(t *testing.T) {
 	if _, err := sr.Connect(f); err != nil {
 		t.Fatal(err)
 	}
+	// A Unix socket.
+	path := filepath.Join(t.TempDir(), "reader.sock")
+	ul, err := net.Listen("unix", path)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer ul.Close()
+	go func() {
+		c, err := ul.Accept()
+		if err == nil {
+			Serve(c, New(Options{}))
+			c.Close()
+		}
+	}()
+	us, err := OpenStreamReader("unix:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer us.Close()
+	f, _ = fieldOf(piccOf(t, `{}`))
+	if _, err := us.Connect(f); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func msg(typ byte, p []byte) []byte {
@@ -179,10 +202,11 @@ func TestStreamHostileReader(t *testing.T) {
 		{"field 7", msg(MsgField, []byte{7})},
 		{"wait of 3 bytes", msg(MsgWait, []byte{1, 2, 3})},
 		{"wait of a year", msg(MsgWait, binary.BigEndian.AppendUint64(nil, uint64(365*24*time.Hour)))},
-		{"bad activation", msg(MsgActivated, []byte{'A', 9})},
-		{"activation of type Z", msg(MsgActivated, []byte{'Z'})},
-		{"activation with a long SAK", msg(MsgActivated, []byte{'A', 0, 0, 2, 1, 2, 0, 0, 0})},
-		{"answer of the wrong kind", msg(MsgOK, nil)},
+		{"bad activation", msg(MsgActivation, []byte{'A', 9})},
+		{"activation of type Z", msg(MsgActivation, []byte{'Z'})},
+		{"activation with a long SAK", msg(MsgActivation, []byte{'A', 0, 0, 2, 1, 2, 0, 0, 0})},
+		{"answer of the wrong kind", msg(MsgDone, nil)},
+		{"a harness answer from the reader", msg(MsgOK, make([]byte, 8))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sr := NewStreamReader(struct {
@@ -195,7 +219,7 @@ func TestStreamHostileReader(t *testing.T) {
 		})
 	}
 	// And a harness that breaks it: Serve returns an error.
-	for _, in := range [][]byte{msg('z', nil), {'T', 0x7F, 0, 0, 0}, msg(MsgConnect, nil)} {
+	for _, in := range [][]byte{msg('z', nil), {'t', 0x7F, 0, 0, 0}, msg(MsgActivate, nil)} {
 		var out bytes.Buffer
 		err := Serve(struct {
 			io.Reader
@@ -220,18 +244,26 @@ func TestStreamCodecs(t *testing.T) {
 		t.Errorf("%+v %v", back, err)
 	}
 	rx := contactless.Rx{Data: []byte{1, 2}, Align: 3, LastBits: 5, Collided: true, CollisionBit: 9, Start: 7, Duration: 8}
-	rback, err := decodeRx(encodeRx(rx, nil))
+	rback, err := decodeRx(MsgFrame, encodeRx(rx))
 	if err != nil || !bytes.Equal(rback.Data, rx.Data) || rback.Align != 3 || rback.LastBits != 5 || !rback.Collided || rback.CollisionBit != 9 || rback.Start != 7 || rback.Duration != 8 {
 		t.Errorf("%+v %v", rback, err)
 	}
-	if _, err := decodeRx(encodeRx(contactless.Rx{}, contactless.ErrTimeout)); !errors.Is(err, contactless.ErrTimeout) {
+	if _, err := decodeRx(MsgNothing, []byte{0}); !errors.Is(err, contactless.ErrTimeout) {
 		t.Error(err)
 	}
-	if _, err := decodeRx(encodeRx(contactless.Rx{}, contactless.ErrFieldOff)); !errors.Is(err, contactless.ErrFieldOff) {
+	if _, err := decodeRx(MsgNothing, []byte{1}); !errors.Is(err, contactless.ErrFieldOff) {
 		t.Error(err)
 	}
-	if _, err := decodeRx([]byte{0}); !errors.Is(err, ErrStream) {
-		t.Error(err)
+	for _, bad := range []struct {
+		t byte
+		p []byte
+	}{{MsgNothing, []byte{2}}, {MsgNothing, nil}, {MsgFrame, []byte{0}}, {MsgFrame, append([]byte{9}, make([]byte, 20)...)}, {MsgOK, make([]byte, 21)}} {
+		if _, err := decodeRx(bad.t, bad.p); !errors.Is(err, ErrStream) {
+			t.Errorf("%q % X: %v", bad.t, bad.p, err)
+		}
+	}
+	if err := writeMsg(io.Discard, MsgTransmit, make([]byte, MaxMessage+1)); !errors.Is(err, ErrStream) {
+		t.Errorf("an oversized message: %v", err)
 	}
 	for _, a := range []*Activation{
 		{Type: contactless.TypeA, UID: []byte{1, 2, 3, 4}, ATQA: []byte{4, 0}, SAK: 0x20, ATS: []byte{1}},
