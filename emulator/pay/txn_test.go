@@ -65,7 +65,7 @@ func record(t testing.TB, c *tcard, sfi, n byte) []byte {
 func rsaICCKey(t testing.TB, c *tcard, static []byte) paycrypto.RSAPublicKey {
 	t.Helper()
 	r1 := record(t, c, 3, 1)
-	capk, err := testpay.FindCAPK(iso7816.Tag(0).String()[:0] + hexByte(find(t, r1, 0x70, 0x8F)[0]))
+	capk, err := testpay.FindCAPK(hexByte(find(t, r1, 0x70, 0x8F)[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
