@@ -1,0 +1,69 @@
+package ifd
+
+import (
+	"testing"
+
+	"github.com/sscard/sscard/emulator"
+	"github.com/sscard/sscard/emulator/contact"
+	"github.com/sscard/sscard/emulator/profile"
+)
+
+// benchCommand is READ RECORD 1 of EF05 (20 bytes back), after SELECT.
+var (
+	benchSelect = hexBytes("00A404000F7378312E73682EC9E7BBE1B1A3D5CF00")
+	benchRead   = hexBytes("00B2012C00")
+)
+
+func benchCard(b *testing.B, atr string) *emulator.Card {
+	b.Helper()
+	js := `{"schema":1,"name":"bench","extends":"activated"` + atr + `}`
+	p, err := profile.Parse([]byte(js), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := emulator.New(p, emulator.WithSeed(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkBareTransmit is the command straight into Card.Transmit.
+func BenchmarkBareTransmit(b *testing.B) {
+	c := benchCard(b, "")
+	if _, err := c.Transmit(benchSelect); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := c.Transmit(benchRead); err != nil || len(r) != 20 {
+			b.Fatalf("%X %v", r, err)
+		}
+	}
+}
+
+// BenchmarkT1RoundTrip is the same command through the reference IFD, T=1
+// blocks and the card side of the contact interface (no trace, no
+// faults).
+func BenchmarkT1RoundTrip(b *testing.B) {
+	c := benchCard(b, `,"atr":{"protocols":[1]}`)
+	icc, err := contact.New(c, contact.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := New(icc, Config{})
+	if _, err := r.Activate(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := r.Transmit(benchSelect); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, err := r.Transmit(benchRead); err != nil || len(out) != 20 {
+			b.Fatalf("%X %v", out, err)
+		}
+	}
+}
+
+func hexBytes(s string) []byte { return hx(s) }
