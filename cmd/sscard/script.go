@@ -56,6 +56,7 @@ With --reader the script runs against the card in that PC/SC reader
 instead, a real one or a virtual one of "sscard emulate" (this needs a
 build with -tags pcsc); --card, --image and --seed do not apply there.`)
 	card := f.String("card", "", "the card: a `persona|file.json` (default \"default\", or the card of --image)")
+	lk := addLinkFlags(f)
 	image := f.String("image", "", "card image `FILE`: load the card from it if it exists, save it back at the end")
 	seed := f.Uint64("seed", 0, "fixed `N` for the card's random numbers (reproducible challenges); default crypto/rand")
 	reader := f.String("reader", "", "run against the card in PC/SC reader `NAME` instead of an emulated card")
@@ -65,6 +66,9 @@ build with -tags pcsc); --card, --image and --seed do not apply there.`)
 	}
 	if len(pos) > 1 {
 		return f.usageError(stderr, fmt.Sprintf("one script at most, got %d: %s", len(pos), strings.Join(pos, " ")))
+	}
+	if msg := lk.check(); msg != "" {
+		return f.usageError(stderr, msg)
 	}
 	src := "-"
 	if len(pos) == 1 {
@@ -94,7 +98,7 @@ build with -tags pcsc); --card, --image and --seed do not apply there.`)
 	}
 
 	out := bufio.NewWriter(stdout)
-	runErr := runSteps(c, steps, scriptName(src), out)
+	runErr := lk.runSteps(c, steps, scriptName(src), out)
 	if err := out.Flush(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("writing output: %w", err)
 	}
