@@ -258,6 +258,12 @@ func volatility(device string, c []byte) (cmd, resp bool) {
 		return true, false
 	case c[1] == 0x2A: // PSO: the signed challenge, and a signature with a random k
 		return true, true
+	case c[0]&0xF0 == 0x80 && c[1] == 0xAE: // GENERATE AC: cryptograms over the terminal's unpredictable number
+		return true, true
+	case c[0]&0xF0 == 0x80 && c[1] == 0xA8: // GPO: qUICS answers carry a cryptogram and fDDA
+		return true, true
+	case c[1] == 0x88 && len(c) > 5 && c[4] == 4: // INTERNAL AUTHENTICATE for DDA: a signature over the card's own nonce
+		return true, true
 	case c[0]&0x0C == 0x04: // secure messaging: the MAC
 		return true, false
 	}
