@@ -64,6 +64,8 @@ type PCD struct {
 	// txBuf holds the frame being sent: an Air reads it only during
 	// Transceive.
 	txBuf []byte
+	// fieldOn: this reader switched the field on (and not off since).
+	fieldOn bool
 }
 
 // New returns a reference PCD.
@@ -87,6 +89,9 @@ func New(opt Options) *PCD {
 // Connect implements Reader: a field reset (unless NoFieldReset), then
 // polling and activation of the first card found.
 func (r *PCD) Connect(air contactless.Air) (*Activation, error) {
+	if air != r.air {
+		r.fieldOn = false
+	}
 	r.air, r.act = air, nil
 	r.reset()
 	var errA, errB error
@@ -109,14 +114,15 @@ func (r *PCD) Connect(air contactless.Air) (*Activation, error) {
 	return nil, ErrNoCard
 }
 
-// reset switches the field off and on and waits for the cards to power
-// up.
+// reset switches the field off (if this reader had it on) and on, and
+// waits for the cards to power up.
 func (r *PCD) reset() {
-	if !r.opt.NoFieldReset {
+	if r.fieldOn && !r.opt.NoFieldReset {
 		r.air.SetField(false)
 		r.air.Wait(fieldOffTime)
 	}
 	r.air.SetField(true)
+	r.fieldOn = true
 	r.air.Wait(powerUpTime)
 	r.rate = contactless.Rates{ToCard: contactless.Rate106, FromCard: contactless.Rate106}
 }
@@ -144,6 +150,7 @@ func (r *PCD) Disconnect() error {
 	}
 	r.act = nil
 	r.air.SetField(false)
+	r.fieldOn = false
 	if err != nil {
 		return fmt.Errorf("deselecting: %w", err)
 	}

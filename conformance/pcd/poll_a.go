@@ -209,6 +209,9 @@ func (r *PCD) hlta() {
 // one card, halts it, and polls again until no card answers REQA. The
 // cards are left halted.
 func (r *PCD) InventoryA(air contactless.Air) ([][]byte, error) {
+	if air != r.air {
+		r.fieldOn = false
+	}
 	r.air, r.act = air, nil
 	r.reset()
 	r.typ = contactless.TypeA
@@ -233,8 +236,12 @@ func (r *PCD) InventoryA(air contactless.Air) ([][]byte, error) {
 // ConnectUID activates the Type A card of uid, halted by an inventory or
 // not: it wakes every card with WUPA and selects that UID.
 func (r *PCD) ConnectUID(air contactless.Air, uid []byte) (*Activation, error) {
+	if air != r.air {
+		r.fieldOn = false
+	}
 	r.air, r.act = air, nil
 	r.air.SetField(true)
+	r.fieldOn = true
 	r.rate = contactless.Rates{ToCard: contactless.Rate106, FromCard: contactless.Rate106}
 	if err := r.activateA(uid); err != nil {
 		return nil, err

@@ -118,6 +118,9 @@ func (r *PCD) attrib(atqb []byte) error {
 // InventoryB lists the PUPIs of every Type B card in the field, halting
 // each found with HLTB, polling again while slots collide.
 func (r *PCD) InventoryB(air contactless.Air) ([][]byte, error) {
+	if air != r.air {
+		r.fieldOn = false
+	}
 	r.air, r.act = air, nil
 	r.reset()
 	r.typ = contactless.TypeB
