@@ -1,6 +1,7 @@
 package contact
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -145,7 +146,15 @@ func appendEDC(dst, covered []byte, crc bool) []byte {
 // lrc is the longitudinal redundancy check: the exclusive-or of the bytes
 // (ISO/IEC 7816-3 §11.4.4).
 func lrc(b []byte) byte {
-	var x byte
+	var w uint64
+	for len(b) >= 8 {
+		w ^= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	w ^= w >> 32
+	w ^= w >> 16
+	w ^= w >> 8
+	x := byte(w)
 	for _, c := range b {
 		x ^= c
 	}

@@ -208,3 +208,17 @@ func TestTiming(t *testing.T) {
 		t.Errorf("huge = %v", got)
 	}
 }
+
+func TestLRCWords(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		b := make([]byte, n)
+		var want byte
+		for i := range b {
+			b[i] = byte(i*37 + 11)
+			want ^= b[i]
+		}
+		if got := lrc(b); got != want {
+			t.Errorf("lrc of %d bytes = %02X, want %02X", n, got, want)
+		}
+	}
+}

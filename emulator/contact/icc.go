@@ -125,6 +125,7 @@ type ICC struct {
 	t1 t1State
 
 	violations []string
+	traced     time.Duration // start of the last frame or event traced
 	apdu       []byte
 	resp       []byte
 	outBuf     []byte
@@ -278,6 +279,7 @@ func (c *ICC) violate(format string, args ...any) {
 }
 
 func (c *ICC) event(dir link.Direction, start, d time.Duration, note, fault string) {
+	c.traced = max(c.traced, start)
 	if c.cfg.Trace == nil {
 		return
 	}
@@ -287,6 +289,7 @@ func (c *ICC) event(dir link.Direction, start, d time.Duration, note, fault stri
 }
 
 func (c *ICC) traceFrame(dir link.Direction, data []byte, start, d time.Duration, note, fault string) {
+	c.traced = max(c.traced, start)
 	if c.cfg.Trace == nil {
 		return
 	}
@@ -439,12 +442,17 @@ func (c *ICC) Send(frame []byte) error {
 	d := time.Duration(len(frame)) * cd
 	end := start + d
 	ignored := ""
+	var lost []outFrame // the card's frames a collision garbled, starting after the reader's
 	if len(c.out) > 0 {
 		if c.out[0].start < end {
 			ignored = "collision: the card was answering"
 			c.violate("the reader sent %X while the card was sending %X", frame, c.out[0].data)
 			for _, f := range c.out {
-				c.event(link.FromCard, f.start, f.duration(), "lost in a collision: "+f.note, f.fault)
+				if f.start < start {
+					c.event(link.FromCard, f.start, f.duration(), "lost in a collision: "+f.note, f.fault)
+				} else {
+					lost = append(lost, f)
+				}
 			}
 			c.out = c.out[:0]
 		} else {
@@ -460,6 +468,9 @@ func (c *ICC) Send(frame []byte) error {
 		note = c.describeReaderFrame(frame)
 	}
 	c.traceFrame(link.ToCard, frame, start, d, note, "")
+	for _, f := range lost {
+		c.event(link.FromCard, f.start, f.duration(), "lost in a collision: "+f.note, f.fault)
+	}
 	c.clock.Advance(end - c.clock.Now())
 	c.lastLead, c.lastEnd, c.lastFromCard = end-cd, end, false
 	c.waitRef = c.lastLead
@@ -543,7 +554,10 @@ func (c *ICC) Receive(wait time.Duration) ([]byte, error) {
 		}
 		return f.data, nil
 	}
-	c.event(link.FromCard, c.waitRef, deadline-c.waitRef, "no answer: the reader waited "+fmtDuration(deadline-c.waitRef), "")
+	// The event starts when the line went quiet (not before what is
+	// already traced), and says how long the reader waited in all.
+	from := max(c.waitRef, c.clock.Now(), c.traced)
+	c.event(link.FromCard, from, deadline-from, "no answer: the reader waited "+fmtDuration(deadline-c.waitRef), "")
 	c.clock.Advance(deadline - c.clock.Now())
 	c.waitRef = deadline
 	return nil, ErrTimeout
