@@ -5,6 +5,7 @@ import (
 
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/contact"
+	"github.com/sscard/sscard/emulator/link"
 	"github.com/sscard/sscard/emulator/profile"
 )
 
@@ -44,10 +45,24 @@ func BenchmarkBareTransmit(b *testing.B) {
 
 // BenchmarkT1RoundTrip is the same command through the reference IFD, T=1
 // blocks and the card side of the contact interface (no trace, no
-// faults).
-func BenchmarkT1RoundTrip(b *testing.B) {
-	c := benchCard(b, `,"atr":{"protocols":[1]}`)
-	icc, err := contact.New(c, contact.Config{})
+// faults): the cost of the link layer is the difference.
+func BenchmarkT1RoundTrip(b *testing.B) { benchLink(b, `,"atr":{"protocols":[1]}`, false) }
+
+// BenchmarkT1RoundTripTraced is BenchmarkT1RoundTrip with every frame
+// traced (the trace grows by two frames a command).
+func BenchmarkT1RoundTripTraced(b *testing.B) { benchLink(b, `,"atr":{"protocols":[1]}`, true) }
+
+// BenchmarkT0RoundTrip is the command through T=0: header, 6Cxx, header
+// again, ACK, data, status bytes.
+func BenchmarkT0RoundTrip(b *testing.B) { benchLink(b, "", false) }
+
+func benchLink(b *testing.B, atr string, traced bool) {
+	c := benchCard(b, atr)
+	cfg := contact.Config{}
+	if traced {
+		cfg.Trace = &link.Trace{}
+	}
+	icc, err := contact.New(c, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -264,6 +264,12 @@ func (e *Env) CheckTiming() {
 	for _, v := range e.ICC.Violations() {
 		e.Errorf("timing: %s", v)
 	}
+	fr := e.Trace.Frames
+	for i := 1; i < len(fr); i++ {
+		if fr[i].Start < fr[i-1].Start {
+			e.Errorf("trace: frame %d (%s) starts at %v, before frame %d (%s) at %v", i, fr[i].Note, fr[i].Start, i-1, fr[i-1].Note, fr[i-1].Start)
+		}
+	}
 }
 
 // Mark is a position in the trace.
