@@ -24,6 +24,37 @@ func init() {
 		usage: "with --interface contactless: write the frames to `FILE` as pcapng (link type ISO 14443, for Wireshark and tshark)",
 		write: writePcapng,
 	})
+	traceDecoders = append(traceDecoders, decodePcapng)
+}
+
+// decodePcapng reads a pcapng file of ISO 14443 frames for "sscard
+// trace" (ours, or another tool's), naming the frames it can.
+func decodePcapng(data []byte) (*link.Trace, bool, error) {
+	if !link.IsPcapng(data) {
+		return nil, false, nil
+	}
+	t, err := link.ReadPcapng(data)
+	if err != nil {
+		return nil, true, err
+	}
+	for i := range t.Frames {
+		f := &t.Frames[i]
+		if len(f.Data) == 0 || f.Note != "" {
+			continue
+		}
+		toCard := f.Dir == link.ToCard
+		if toCard && len(f.Data) == 1 && (f.Data[0] == contactless.REQA || f.Data[0] == contactless.WUPA) {
+			f.Bits = 7
+		}
+		typ := contactless.TypeA
+		if _, ok := contactless.CheckCRC(contactless.TypeA, f.Data); !ok {
+			if _, ok := contactless.CheckCRC(contactless.TypeB, f.Data); ok {
+				typ = contactless.TypeB
+			}
+		}
+		f.Note = contactless.Describe(typ, f.Data, f.Bits%8, toCard)
+	}
+	return t, true, nil
 }
 
 // contactlessSession is the card behind the reference PCD.

@@ -54,12 +54,22 @@ func TestScriptInterfaceContactless(t *testing.T) {
 	if le := binary.LittleEndian; le.Uint32(a) != 0x0A0D0D0A || le.Uint16(a[le.Uint32(a[4:])+8:]) != link.LinkTypeISO14443 {
 		t.Errorf("not a pcapng file with link type 264: % X", a[:40])
 	}
-	// sscard trace reads the saved trace.
+	// sscard trace reads the saved trace, and the pcapng file.
 	code, text, _ := runCLI(t, "trace", "--interface", "contactless", tracePath)
 	for _, want := range []string{"WUPA", "ATQA", "SAK 20", "RATS", "ATS FSCI 8", "I(0)", "field off"} {
 		if code != exitOK || !strings.Contains(text, want) {
 			t.Errorf("trace output lacks %q:\n%s", want, text)
 		}
+	}
+	code, text, stderr = runCLI(t, "trace", pcap)
+	for _, want := range []string{"52 (7 bits)  WUPA", "RATS FSDI 8", "I(0) 00 A4 04 00", "-- field off", "contactless frames"} {
+		if code != exitOK || !strings.Contains(text, want) {
+			t.Errorf("sscard trace of the pcapng lacks %q (%s):\n%s", want, stderr, text)
+		}
+	}
+	os.WriteFile(pcap, a[:len(a)-5], 0o644)
+	if code, _, stderr := runCLI(t, "trace", pcap); code != exitFail || !strings.Contains(stderr, "pcapng") {
+		t.Errorf("a cut pcapng file: exit %d %s", code, stderr)
 	}
 }
 
