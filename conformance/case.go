@@ -45,7 +45,11 @@ type Case struct {
 	// Restores is true for cases that change the card but put it back
 	// (e.g. a wrong VERIFY followed by a right one).
 	Restores bool
-	Run      func(s *S)
+	// ModelOnly cases test something other than the card of the target
+	// (e.g. a reader's link layer against a model card): they are skipped
+	// when the target is a real card.
+	ModelOnly bool
+	Run       func(s *S)
 }
 
 // Suite is a named list of cases.
@@ -53,6 +57,8 @@ type Suite struct {
 	Name  string
 	Title string
 	Cases []*Case
+	// ModelOnly marks every case of the suite ModelOnly.
+	ModelOnly bool
 }
 
 var suites []*Suite
@@ -61,6 +67,9 @@ var suites []*Suite
 func Register(s *Suite) {
 	for _, c := range s.Cases {
 		c.Suite = s.Name
+		if s.ModelOnly {
+			c.ModelOnly = true
+		}
 	}
 	suites = append(suites, s)
 }

@@ -183,6 +183,10 @@ func runOne(target Target, c *Case, opt Options, cache *syncCache) *Result {
 			return res
 		}
 	}
+	if c.ModelOnly && target.Real() {
+		res.Outcome, res.Reason = Skip, "tests a reader's link layer on a model card, not the card under test"
+		return res
+	}
 	if c.Destructive && target.Real() && !opt.AllowDestructive {
 		res.Outcome, res.Reason = Skip, "destructive on a real card (allow with --allow-destructive)"
 		return res

@@ -15,9 +15,10 @@ const SuiteName = "link-contact"
 
 func init() {
 	conformance.Register(&conformance.Suite{
-		Name:  SuiteName,
-		Title: "Reader link layer, contact (ISO/IEC 7816-3): the reference IFD against the card side with injected faults",
-		Cases: ConformanceCases(ifd.Reference),
+		ModelOnly: true,
+		Name:      SuiteName,
+		Title:     "Reader link layer, contact (ISO/IEC 7816-3): the reference IFD against the card side with injected faults",
+		Cases:     ConformanceCases(ifd.Reference),
 	})
 }
 
