@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -315,6 +316,9 @@ func TestConformanceThroughReader(t *testing.T) {
 			}
 			checkReport(t, rep)
 			for i, r := range rep.Results {
+				if r.Outcome == conformance.Skip && strings.Contains(r.Reason, "link layer") {
+					continue // a model-only suite: it tests readers, not the card in this one
+				}
 				if m := mrep.Results[i]; r.Outcome != m.Outcome {
 					t.Errorf("%s: %s through the reader, %s on the model (%s / %s)", r.ID, r.Outcome, m.Outcome, r.Reason, m.Reason)
 				}
