@@ -151,10 +151,14 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 // The pcapng file opens in tshark, which dissects every frame as ISO
-// 14443 without a malformed packet. Runs only where tshark is installed.
+// 14443 without a malformed packet. Runs where tshark is installed; skips
+// without it unless SSCARD_REQUIRE_TSHARK=1 (set by .ci/run).
 func TestPcapngTshark(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
+		if os.Getenv("SSCARD_REQUIRE_TSHARK") == "1" {
+			t.Fatal("tshark is required (SSCARD_REQUIRE_TSHARK=1) but not installed")
+		}
 		t.Skip("tshark is not installed")
 	}
 	path := filepath.Join(t.TempDir(), "session.pcapng")
