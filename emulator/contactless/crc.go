@@ -38,6 +38,11 @@ func crcUpdate(crc uint16, data []byte) uint16 {
 			t[3][data[4]] ^ t[2][data[5]] ^ t[1][data[6]] ^ t[0][data[7]]
 		data = data[8:]
 	}
+	if len(data) >= 4 {
+		crc ^= uint16(data[0]) | uint16(data[1])<<8
+		crc = t[3][byte(crc)] ^ t[2][crc>>8] ^ t[1][data[2]] ^ t[0][data[3]]
+		data = data[4:]
+	}
 	for _, b := range data {
 		crc = crc>>8 ^ t[0][byte(crc)^b]
 	}
