@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -128,9 +129,10 @@ func NewStreamReader(rw io.ReadWriter, close func() error) *StreamReader {
 }
 
 // ExecReader starts a reader program and talks to it over its standard
-// input and output (its standard error is left to the caller's).
+// input and output; what it writes on its standard error goes to ours.
 func ExecReader(name string, args ...string) (*StreamReader, error) {
 	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
