@@ -246,6 +246,17 @@ func ExecuteDiff(real, model Target, opt Options) (*Report, error) {
 		return nil, errors.New("differential run: the model needs the same profile as the card")
 	}
 	opt.Parallel = 1
+	if m, ok := model.(*ModelTarget); ok && !freshPerCase(real) {
+		// The card in the reader lives through the whole run, each case
+		// meeting the state the previous ones left (counters, logs, PIN
+		// tries). The model must too: one card, reset before each case,
+		// with destructive cases gated as they are on the card.
+		mc, err := m.singleCard(real.Real())
+		if err != nil {
+			return nil, err
+		}
+		model = mc
+	}
 	rr, err := Execute(real, opt)
 	if err != nil {
 		return nil, err
@@ -268,6 +279,13 @@ func ExecuteDiff(real, model Target, opt Options) (*Report, error) {
 	}
 	rr.Duration = time.Since(rr.Started)
 	return rr, nil
+}
+
+// freshPerCase reports whether the real target gives each case a fresh card
+// (an emulated card swapped in by its Reset hook), not one card for the run.
+func freshPerCase(t Target) bool {
+	ct, ok := t.(*CardTarget)
+	return ok && ct.FreshPerCase
 }
 
 func cardOnly(x []Exchange) []Exchange {

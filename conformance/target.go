@@ -144,6 +144,11 @@ type CardTarget struct {
 	// IsModel marks a card that may be damaged freely (destructive cases
 	// run without permission).
 	IsModel bool
+	// FreshPerCase says Reset puts a fresh card in before each case (an
+	// emulated card behind a real reader, in tests) rather than resetting
+	// one card that lives through the run; differential runs then compare
+	// with a fresh model card per case too.
+	FreshPerCase bool
 
 	psamCard terminal.Transport
 }
@@ -183,4 +188,26 @@ func (t *CardTarget) Open(c *Case, p *profile.Profile) (terminal.Transport, term
 		psam = t.psamCard
 	}
 	return t.Card, psam, func() {}, nil
+}
+
+// singleCard returns a target of one model card of m's profile that lives
+// through a whole run, reset before each case, like a card in a reader.
+// real says whether destructive cases need permission, as on a real card.
+func (m *ModelTarget) singleCard(real bool) (*CardTarget, error) {
+	if m.fixed == nil {
+		return nil, errors.New("a single model card needs a profile")
+	}
+	opts := append([]emulator.Option{emulator.WithSeed(caseSeed(m.fixed.Name))}, m.Options...)
+	c, err := emulator.New(m.fixed, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &CardTarget{
+		Label:       "model " + m.fixed.Name + " (one card for the run)",
+		Declared:    m.fixed,
+		Card:        c,
+		Reset:       func() error { c.Reset(); return nil },
+		PSAMProfile: m.PSAM,
+		IsModel:     !real,
+	}, nil
 }

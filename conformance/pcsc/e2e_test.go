@@ -270,10 +270,11 @@ func readerTarget(t testing.TB, persona string) *conformance.CardTarget {
 	ppsam := connect(t, e, pcsctest.PSAMReader, pcsc.Options{Exclusive: true})
 	var seed uint64
 	return &conformance.CardTarget{
-		Label:    "reader " + pcsctest.CardReader + " (" + persona + ")",
-		Declared: p,
-		Card:     pcard,
-		PSAM:     ppsam,
+		Label:        "reader " + pcsctest.CardReader + " (" + persona + ")",
+		Declared:     p,
+		Card:         pcard,
+		PSAM:         ppsam,
+		FreshPerCase: true,
 		Reset: func() error {
 			seed += 2
 			c, err := emulator.New(p, emulator.WithSeed(seed))
