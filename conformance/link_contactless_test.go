@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,33 @@ func TestLinkContactlessCatchesBrokenReaders(t *testing.T) {
 			}
 			t.Logf("caught by %v", failed)
 		})
+	}
+}
+
+// The suite runs as well against a reader behind the frame stream: the
+// reference PCD served over a pipe, one per case.
+func TestLinkContactlessOverFrameStream(t *testing.T) {
+	old := conformance.ContactlessReader
+	conformance.ContactlessReader = func() (pcd.Reader, func() error, error) {
+		a, b := net.Pipe()
+		done := make(chan error, 1)
+		go func() { done <- pcd.Serve(b, pcd.New(pcd.Options{})) }()
+		sr := pcd.NewStreamReader(a, func() error {
+			a.Close()
+			err := <-done
+			b.Close()
+			return err
+		})
+		return sr, sr.Close, nil
+	}
+	defer func() { conformance.ContactlessReader = old }()
+	rep, err := conformance.Execute(conformance.Model(), conformance.Options{Selection: conformance.Selection{Suites: []string{"link-contactless"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || rep.Counts()[conformance.Pass] < 19 {
+		var sb strings.Builder
+		rep.WriteText(&sb)
+		t.Fatal(sb.String())
 	}
 }
