@@ -28,8 +28,9 @@ type Env struct {
 	// Now is the clock of the register and the terminals.
 	Now func() time.Time
 
-	opt  register.Options
-	psam *profile.Profile
+	opt   register.Options
+	relay *relay
+	psam  *profile.Profile
 	mu   sync.Mutex
 	n    int
 }
@@ -55,7 +56,8 @@ func NewEnv(ctx context.Context, path string, opt register.Options) (*Env, error
 		ln.Close()
 		return nil, err
 	}
-	return &Env{Service: register.Serve(ctx, ln, st), Now: opt.Now, opt: opt, psam: psam}, nil
+	rl := newRelay(ln)
+	return &Env{Service: register.Serve(ctx, rl.gate(), st), Now: opt.Now, opt: opt, relay: rl, psam: psam}, nil
 }
 
 // Store is the register.
@@ -67,11 +69,13 @@ func (e *Env) Store() *register.Store {
 
 // Restart stops the register (letting the requests under way finish) and
 // starts it again from its file on the same address, as an operator
-// restarting it would; terminals keep their clients.
+// restarting it would; terminals keep their clients. The listening socket
+// stays open meanwhile: connections made during the restart wait for the
+// new register, as with socket activation.
 func (e *Env) Restart(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	addr, path := e.Service.Addr, e.Service.Store.Path()
+	path := e.Service.Store.Path()
 	if err := e.Service.Stop(); err != nil {
 		return err
 	}
@@ -79,12 +83,7 @@ func (e *Env) Restart(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		st.Close()
-		return fmt.Errorf("register API: %w", err)
-	}
-	e.Service = register.Serve(ctx, ln, st)
+	e.Service = register.Serve(ctx, e.relay.gate(), st)
 	return nil
 }
 
@@ -92,8 +91,66 @@ func (e *Env) Restart(ctx context.Context) error {
 func (e *Env) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.Service.Stop()
+	err := e.Service.Stop()
+	e.relay.ln.Close()
+	return err
 }
+
+// relay accepts the connections of one listening socket and hands them to
+// the register being served, one after the other across restarts.
+type relay struct {
+	ln    net.Listener
+	conns chan net.Conn
+}
+
+func newRelay(ln net.Listener) *relay {
+	r := &relay{ln: ln, conns: make(chan net.Conn)}
+	go func() {
+		defer close(r.conns)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r.conns <- c
+		}
+	}()
+	return r
+}
+
+// gate is the listener one register serves: closing it leaves the socket
+// open.
+func (r *relay) gate() net.Listener { return &gate{r: r, done: make(chan struct{})} }
+
+type gate struct {
+	r    *relay
+	done chan struct{}
+	once sync.Once
+}
+
+func (g *gate) Accept() (net.Conn, error) {
+	select {
+	case <-g.done:
+		return nil, net.ErrClosed
+	default:
+	}
+	select {
+	case c, ok := <-g.r.conns:
+		if !ok {
+			return nil, net.ErrClosed
+		}
+		return c, nil
+	case <-g.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (g *gate) Close() error {
+	g.once.Do(func() { close(g.done) })
+	return nil
+}
+
+func (g *gate) Addr() net.Addr { return g.r.ln.Addr() }
 
 // Client registers a new terminal of route with the register and returns
 // its API client.

@@ -9,7 +9,8 @@ import (
 
 // Hospital runs route 2 at a designated hospital: the first registration
 // for outpatient or inpatient service (h.Service, default outpatient)
-// activates a sealed card. An enabled card is simply registered; a card the
+// activates a sealed card: the activation request carries the service and
+// the register journals the registration with it. An enabled card is simply registered; a card the
 // register stops is refused (and blocked on-chip when cancelled or
 // formally lost). When h carries an identity document, the card must be
 // its holder's.
@@ -47,15 +48,18 @@ func (t *Terminal) Hospital(ctx context.Context, card terminal.Transport, h Hold
 		return o, err
 	}
 	r.o.Result = AlreadyEnabled
+	registered := false
 	if rec.State == register.Sealed {
 		if err := r.step(3); err != nil {
 			return nil, err
 		}
+		// The activation carries the registration: the register
+		// journals both.
 		res, err := r.activate(c, register.ActivateRequest{Service: service})
 		if err != nil {
 			return r.refused(err)
 		}
-		rec = res.Card
+		rec, registered = res.Card, true
 		if res.Changed {
 			r.o.Result = Activated
 		}
@@ -65,6 +69,9 @@ func (t *Terminal) Hospital(ctx context.Context, card terminal.Transport, h Hold
 	}
 	if err := r.follow(c, rec); err != nil {
 		return nil, err
+	}
+	if registered {
+		return r.o, nil
 	}
 	if err := r.step(5); err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func (t *Terminal) Online(ctx context.Context, card terminal.Transport, h Holder
 	}
 	res := idauth.Authenticate(t.Verifier, card, h.PKIPIN, nil)
 	if !res.Accepted {
-		if linkFailure(res.Err) {
+		if linkFailure(res.Err) || errors.Is(res.Err, errRegisterUnreachable) {
 			return nil, fmt.Errorf("online authentication: %w", res.Err)
 		}
 		return r.o.refuse(CodeNotAuthentic, "the verifier refused the card: %v", res.Err), nil
@@ -107,6 +107,10 @@ func linkFailure(err error) bool {
 	return true
 }
 
+// errRegisterUnreachable marks a lookup of the verifier that did not reach
+// the register: the authentication failed, it was not refused.
+var errRegisterUnreachable = errors.New("the card register did not answer")
+
 // RegisterStatus is the card register as the online verifier (idauth)
 // sees it: a card's back-end state, looked up through the register API by
 // the online platform's terminal.
@@ -124,8 +128,12 @@ func (s RegisterStatus) CardStatus(ref idauth.CardRef) (idauth.CardStatus, error
 	}
 	c, err := s.Client.Lookup(ctx, ref.Identifier)
 	if err != nil {
-		if r, ok := register.IsRefusal(err); ok && r.Code == register.CodeUnknownCard {
+		r, ok := register.IsRefusal(err)
+		switch {
+		case ok && r.Code == register.CodeUnknownCard:
 			return "", fmt.Errorf("%w: %s", idauth.ErrUnknownCard, ref.Identifier)
+		case !ok:
+			return "", fmt.Errorf("%w: %w", errRegisterUnreachable, err)
 		}
 		return "", err
 	}

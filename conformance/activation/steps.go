@@ -41,7 +41,7 @@ var Steps = map[register.Route][]Step{
 		"look up the card in the register",
 		"activate the card in the register with the registration",
 		"make the chip follow the register (ACTIVATE FILE)",
-		"register the holder for outpatient or inpatient service",
+		"register the holder for outpatient or inpatient service (with the activation, for a sealed card)",
 	),
 	register.Pharmacy: steps(register.Pharmacy,
 		"read the original card's identity",

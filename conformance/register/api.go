@@ -23,7 +23,8 @@ type ActivateRequest struct {
 	// it must be the register's.
 	SSN string `json:"ssn"`
 	// Service is the hospital service the activation comes with:
-	// outpatient or inpatient (route 2).
+	// outpatient or inpatient (route 2); the register journals the
+	// registration with the activation.
 	Service string `json:"service,omitempty"`
 	// Original is the original card of a pharmacy migration (route 3),
 	// read first: same holder, enabled; it is cancelled when this card is

@@ -62,11 +62,7 @@ func (c *Card) fill(now time.Time) {
 }
 
 func (w *wtx) card(id string) (*cardRow, error) {
-	st, err := w.stmt("SELECT " + cardColumns + " WHERE c.id = ?")
-	if err != nil {
-		return nil, err
-	}
-	c, err := scanCard(st.QueryRowContext(w.ctx, id), w.now)
+	c, err := scanCard(w.tx.QueryRowContext(w.ctx, "SELECT "+cardColumns+" WHERE c.id = ?", id), w.now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -356,20 +352,29 @@ func (w *wtx) activate(a Actor, id string, req ActivateRequest) (*ActivateResult
 	if len(res.Cancelled) > 0 {
 		detail["cancelled"] = res.Cancelled
 	}
+	outcome := OutcomeOK
 	if c.State == Enabled {
 		detail["already"] = true
-		outcome := OutcomeUnchanged
+		outcome = OutcomeUnchanged
 		if len(res.Cancelled) > 0 {
 			outcome = OutcomeOK
 			res.Changed = true
 		}
-		return res, nil, w.journal(a, Entry{Event: ev, Card: c.ID, SSN: c.SSN, Outcome: outcome, From: from, To: Enabled, Detail: detail})
+	} else {
+		if err := w.setState(c, Enabled); err != nil {
+			return nil, nil, err
+		}
+		res.Changed = true
 	}
-	if err := w.setState(c, Enabled); err != nil {
+	if err := w.journal(a, Entry{Event: ev, Card: c.ID, SSN: c.SSN, Outcome: outcome, From: from, To: Enabled, Detail: detail}); err != nil {
 		return nil, nil, err
 	}
-	res.Changed = true
-	return res, nil, w.journal(a, Entry{Event: ev, Card: c.ID, SSN: c.SSN, Outcome: OutcomeOK, From: from, To: Enabled, Detail: detail})
+	if req.Service != "" && c.Usable() {
+		// A hospital's activation is the holder's registration (route 2).
+		err = w.journal(a, Entry{Event: "registration", Card: c.ID, SSN: c.SSN, Outcome: OutcomeOK, From: Enabled, To: Enabled,
+			Detail: map[string]any{"service": req.Service}})
+	}
+	return res, nil, err
 }
 
 // ReportChip records the on-chip state a terminal left the card in (POST

@@ -10,9 +10,9 @@
 // migrated to the current schema when opened. A damaged file, a file of
 // another program, or a file written by a newer sscard is refused with a
 // clear error and left untouched. Writes go through one writer that commits
-// the operations waiting at that moment together (group commit), each in its
-// own savepoint, so that one refused operation never undoes another and a
-// busy register still commits every operation durably.
+// the operations waiting at that moment together (group commit), so that a
+// busy register still commits every operation durably; an operation that
+// fails undoes only itself (a refusal is not a failure: it is journaled).
 //
 // Terminals reach the register through a loopback HTTP+JSON API (Server,
 // Client). Every request is authenticated with the terminal's own key: an

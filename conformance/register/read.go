@@ -171,6 +171,7 @@ func (s *Store) AddTerminalKey(ctx context.Context, id string, route Route, key 
 		if _, err := w.exec("INSERT INTO terminals (id, route, key, created) VALUES (?, ?, ?, ?)", id, string(route), key, w.now.UnixNano()); err != nil {
 			return err
 		}
+		s.keys.Delete(id)
 		return w.journal(IssuerActor, Entry{Event: "terminal", Outcome: OutcomeOK, Detail: map[string]any{"terminal": id, "route": string(route)}})
 	})
 }
@@ -185,6 +186,7 @@ func (s *Store) RevokeTerminal(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("no active terminal %q", id)
 		}
+		s.keys.Delete(id)
 		return w.journal(IssuerActor, Entry{Event: "revoke", Outcome: OutcomeOK, Detail: map[string]any{"terminal": id}})
 	})
 }
@@ -209,15 +211,35 @@ func (s *Store) Terminals(ctx context.Context) ([]TerminalInfo, error) {
 	return out, rows.Err()
 }
 
+// keyCacheTTL is how long the API trusts a terminal key it read: a
+// revoked terminal is refused at most this long after its revocation.
+const keyCacheTTL = 2 * time.Second
+
+type cachedKey struct {
+	route Route
+	key   []byte
+	ok    bool
+	at    time.Time
+}
+
 // terminalKey returns an active terminal's route and key; ok is false for
-// an unknown or revoked terminal.
+// an unknown or revoked terminal. Answers are cached for keyCacheTTL.
 func (s *Store) terminalKey(ctx context.Context, id string) (route Route, key []byte, ok bool, err error) {
+	now := time.Now()
+	if v, hit := s.keys.Load(id); hit {
+		if c := v.(cachedKey); now.Sub(c.at) < keyCacheTTL {
+			return c.route, c.key, c.ok, nil
+		}
+	}
 	err = s.r.QueryRowContext(ctx, "SELECT route, key FROM terminals WHERE id = ? AND revoked IS NULL", id).Scan(&route, &key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil, false, nil
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		route, key, ok, err = "", nil, false, nil
+	case err != nil:
 		return "", nil, false, fmt.Errorf("reading terminal %q: %w", id, err)
+	default:
+		ok = true
 	}
-	return route, key, true, nil
+	s.keys.Store(id, cachedKey{route: route, key: key, ok: ok, at: now})
+	return route, key, ok, nil
 }

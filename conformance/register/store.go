@@ -57,6 +57,8 @@ type Store struct {
 	ops     chan *op
 	done    chan struct{}
 	batches uint64
+	// keys caches terminal keys for the API (see terminalKey).
+	keys sync.Map
 }
 
 // DefaultPath returns the register's default file: register.db in the

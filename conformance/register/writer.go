@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// op is one operation for the writer: fn runs in a savepoint of the
-// batch's transaction (an error rolls back fn's changes only), or raw runs
+// op is one operation for the writer: fn runs in the batch's transaction
+// (an error of its own undoes fn's changes only, see commit), or raw runs
 // alone, outside any transaction.
 type op struct {
 	ctx  context.Context
@@ -21,51 +21,24 @@ type op struct {
 
 // wtx is the writer's transaction as one operation sees it.
 type wtx struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	now   time.Time
-	s     *Store
-	stmts map[string]*sql.Stmt
-}
-
-// stmt returns the prepared statement for q in this transaction, prepared
-// once per batch.
-func (w *wtx) stmt(q string) (*sql.Stmt, error) {
-	if st, ok := w.stmts[q]; ok {
-		return st, nil
-	}
-	st, err := w.tx.PrepareContext(w.ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	w.stmts[q] = st
-	return st, nil
+	ctx context.Context
+	tx  *sql.Tx
+	now time.Time
+	s   *Store
 }
 
 func (w *wtx) exec(q string, args ...any) (sql.Result, error) {
-	st, err := w.stmt(q)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(w.ctx, args...)
+	return w.tx.ExecContext(w.ctx, q, args...)
 }
 
 func (w *wtx) query(q string, args ...any) (*sql.Rows, error) {
-	st, err := w.stmt(q)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(w.ctx, args...)
+	return w.tx.QueryContext(w.ctx, q, args...)
 }
 
 // queryRow runs q and scans its one row into dest; sql.ErrNoRows when
 // there is none.
 func (w *wtx) queryRow(q string, args []any, dest ...any) error {
-	st, err := w.stmt(q)
-	if err != nil {
-		return err
-	}
-	return st.QueryRowContext(w.ctx, args...).Scan(dest...)
+	return w.tx.QueryRowContext(w.ctx, q, args...).Scan(dest...)
 }
 
 // write runs fn in the writer's next transaction and returns when that
@@ -149,60 +122,76 @@ func (s *Store) writer(maxBatch int) {
 	}
 }
 
-// commit runs one batch in one transaction.
+// commit runs one batch in one transaction. The operations run one after
+// the other with no savepoint between them (statements are what the
+// register spends its time on); if one fails, the transaction is rolled
+// back and each operation of the batch runs again alone, so that a failing
+// operation undoes only itself.
 func (s *Store) commit(batch []*op, now time.Time, prune bool) {
-	finish := func(err error) {
-		for _, o := range batch {
-			if err != nil {
-				o.err = err
-			}
-			close(o.done)
-		}
-	}
-	tx, err := s.w.BeginTx(context.Background(), nil)
-	if err != nil {
-		finish(fmt.Errorf("register: starting a transaction: %w", err))
-		return
-	}
 	if prune {
-		if _, err := tx.Exec("DELETE FROM nonces WHERE ts < ?", now.Add(-2*NonceWindow).UnixNano()); err != nil {
-			tx.Rollback()
-			finish(fmt.Errorf("register: forgetting old nonces: %w", err))
+		if err := s.prune(now); err != nil {
+			for _, o := range batch {
+				o.err = err
+				close(o.done)
+			}
 			return
 		}
 	}
-	stmts := map[string]*sql.Stmt{}
-	for _, o := range batch {
-		o.err = s.runOne(tx, o, now, stmts)
-	}
-	if err := tx.Commit(); err != nil {
-		finish(fmt.Errorf("register: committing: %w", err))
-		return
-	}
-	finish(nil)
-}
-
-// runOne runs one operation in its own savepoint.
-func (s *Store) runOne(tx *sql.Tx, o *op, now time.Time, stmts map[string]*sql.Stmt) (err error) {
-	if _, err := tx.Exec("SAVEPOINT op"); err != nil {
-		return fmt.Errorf("register: %w", err)
-	}
-	w := &wtx{ctx: context.Background(), tx: tx, now: now, s: s, stmts: stmts}
-	func() {
-		defer func() {
-			if v := recover(); v != nil {
-				err = fmt.Errorf("register: internal error: %v", v)
+	if len(batch) > 1 {
+		if err := s.runTx(batch, now); err == nil {
+			for _, o := range batch {
+				close(o.done)
 			}
-		}()
-		err = o.fn(w)
-	}()
-	if err != nil {
-		if _, e := tx.Exec("ROLLBACK TO op"); e != nil {
-			err = errors.Join(err, e)
+			return
 		}
 	}
-	if _, e := tx.Exec("RELEASE op"); e != nil && err == nil {
-		err = fmt.Errorf("register: %w", e)
+	for _, o := range batch {
+		if err := s.runTx([]*op{o}, now); err != nil && o.err == nil {
+			o.err = err
+		}
+		close(o.done)
 	}
-	return err
+}
+
+// errOpFailed stops a transaction whose operation failed.
+var errOpFailed = errors.New("an operation failed")
+
+// runTx runs ops in one transaction and commits it. An operation's own
+// error is left in its err and ends the transaction (errOpFailed); a
+// failure of the transaction itself is returned.
+func (s *Store) runTx(ops []*op, now time.Time) error {
+	tx, err := s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		return fmt.Errorf("register: starting a transaction: %w", err)
+	}
+	for _, o := range ops {
+		o.err = s.runOne(tx, o, now)
+		if o.err != nil {
+			tx.Rollback()
+			return errOpFailed
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("register: committing: %w", err)
+	}
+	return nil
+}
+
+// prune forgets the nonces too old to be replayed.
+func (s *Store) prune(now time.Time) error {
+	if _, err := s.w.Exec("DELETE FROM nonces WHERE ts < ?", now.Add(-2*NonceWindow).UnixNano()); err != nil {
+		return fmt.Errorf("register: forgetting old nonces: %w", err)
+	}
+	return nil
+}
+
+// runOne runs one operation, catching a panic as its error.
+func (s *Store) runOne(tx *sql.Tx, o *op, now time.Time) (err error) {
+	w := &wtx{ctx: context.Background(), tx: tx, now: now, s: s}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("register: internal error: %v", v)
+		}
+	}()
+	return o.fn(w)
 }
