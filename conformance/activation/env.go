@@ -31,8 +31,8 @@ type Env struct {
 	opt   register.Options
 	relay *relay
 	psam  *profile.Profile
-	mu   sync.Mutex
-	n    int
+	mu    sync.Mutex
+	n     int
 }
 
 // NewEnv opens (or creates) the register at path and serves its API on a
