@@ -206,13 +206,20 @@ func (r *run) reissue(old *chipCard, oldRec *register.Card, newCard terminal.Tra
 		return nil, err
 	}
 	if !old.terminated {
-		// The old card is at the counter: blocked now (or, blocked
+		// The old card, handed in again, is blocked now (or, blocked
 		// already, reported so).
+		again, err := r.open(old.t, false)
+		if err != nil {
+			return nil, err
+		}
+		if again.id == "" {
+			again.id, again.ssc.CardID = old.id, old.ssc.CardID
+		}
 		oldRec, err := reg.Lookup(ctx, old.id)
 		if err != nil {
 			return nil, err
 		}
-		if err := r.follow(old, oldRec); err != nil {
+		if err := r.follow(again, oldRec); err != nil {
 			return nil, err
 		}
 	}

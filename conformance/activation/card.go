@@ -237,6 +237,14 @@ func (c *chipCard) unblock() error {
 	if v, ok := iso7816.Find(resp.Data, 0x62, 0x8A); ok && len(v) == 1 {
 		c.lcs = v[0]
 	}
+	// The card found by its number must be the card in the reader.
+	id, err := c.readRecord(terminal.SFIEF05, recCardID)
+	if err != nil {
+		return err
+	}
+	if got := hexString(id); got != c.id {
+		return fmt.Errorf("%w: the card unblocked is %s, not %s", ErrCardAnswer, got, c.id)
+	}
 	return c.readEF05()
 }
 

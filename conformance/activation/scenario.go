@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sscard/sscard/conformance/register"
+	"github.com/sscard/sscard/conformance/terminal"
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/profile"
 )
@@ -145,6 +146,25 @@ type ScenarioRun struct {
 	// identifiers.
 	Card, Other     *emulator.Card
 	CardID, OtherID string
+	// Recorder, if set, records the run's exchanges (Record sets it).
+	Recorder *Recorder
+}
+
+// Record records the exchanges of the scenario's runs with the cards
+// (slot 0) and the terminal's PSAM (slot 1) in rec.
+func (sr *ScenarioRun) Record(rec *Recorder) {
+	sr.Recorder = rec
+	if sr.Terminal.PSAM != nil {
+		sr.Terminal.PSAM = rec.Transport(PSAMSlot, sr.Terminal.PSAM)
+	}
+}
+
+// transport is a card as the terminal reaches it: recorded when asked.
+func (sr *ScenarioRun) transport(t terminal.Transport) terminal.Transport {
+	if sr.Recorder == nil || t == nil {
+		return t
+	}
+	return sr.Recorder.Transport(CardSlot, t)
 }
 
 // Prepare makes the scenario's cards, enrols them (all but the new card of
@@ -233,28 +253,33 @@ func (e *Env) Prepare(ctx context.Context, s Scenario, seed uint64) (*ScenarioRu
 // Run runs the scenario's route once (again for a retry).
 func (sr *ScenarioRun) Run(ctx context.Context) (*Outcome, error) {
 	t := sr.Terminal
+	card := sr.transport(sr.Card)
+	var other terminal.Transport
+	if sr.Other != nil {
+		other = sr.transport(sr.Other)
+	}
 	switch sr.Route {
 	case register.Hospital:
-		return t.Hospital(ctx, sr.Card, sr.Holder)
+		return t.Hospital(ctx, card, sr.Holder)
 	case register.Bank:
-		if sr.Other != nil {
-			return t.Bank(ctx, sr.Card, sr.Holder, sr.Other) // the holder brought the old card
+		if other != nil {
+			return t.Bank(ctx, card, sr.Holder, other) // the holder brought the old card
 		}
-		return t.Bank(ctx, sr.Card, sr.Holder)
+		return t.Bank(ctx, card, sr.Holder)
 	case register.Pharmacy:
-		return t.Pharmacy(ctx, sr.Other, sr.Card, sr.Holder)
+		return t.Pharmacy(ctx, other, card, sr.Holder)
 	case register.Bureau:
 		req := BureauRequest{}
 		if sr.Want == Reissued {
-			req.NewCard = sr.Other
+			req.NewCard = other
 		}
-		return t.Bureau(ctx, sr.Card, sr.Holder, req)
+		return t.Bureau(ctx, card, sr.Holder, req)
 	case register.Online:
 		phone, err := Contactless(sr.Card)
 		if err != nil {
 			return nil, err
 		}
-		return t.Online(ctx, phone, sr.Holder)
+		return t.Online(ctx, sr.transport(phone), sr.Holder)
 	}
 	return nil, fmt.Errorf("no route %q", sr.Route)
 }

@@ -163,7 +163,11 @@ func (s *Store) Lookup(ctx context.Context, a Actor, id string) (*Card, error) {
 			return err
 		}
 		out = &c.Card
-		return w.journal(a, Entry{Event: "lookup", Card: id, SSN: c.SSN, Outcome: OutcomeUnchanged, From: c.State, To: c.State})
+		var detail map[string]any
+		if len(c.StopCauses) > 0 {
+			detail = map[string]any{"stopCauses": c.StopCauses}
+		}
+		return w.journal(a, Entry{Event: "lookup", Card: id, SSN: c.SSN, Outcome: OutcomeUnchanged, From: c.State, To: c.State, Detail: detail})
 	})
 	if err != nil {
 		return nil, err
