@@ -151,6 +151,38 @@ func Open(path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing register for reading only (Card, Cards,
+// Journal, Counts, Terminals); every change answers ErrClosed. The file is
+// checked as Open checks it, and never written: not even migrated, so a
+// register of an older schema is read as it is.
+func OpenReadOnly(path string, now func() time.Time) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening the register %s: %w", path, err)
+	}
+	exists, err := checkFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("opening the register %s: %w", path, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("opening the register %s: no such register", path)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	ro := "?mode=ro&_pragma=busy_timeout(10000)"
+	if _, err := os.Stat(abs + "-wal"); errors.Is(err, os.ErrNotExist) {
+		ro += "&immutable=1"
+	}
+	r, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()+ro)
+	if err != nil {
+		return nil, fmt.Errorf("opening the register %s: %w", path, err)
+	}
+	s := &Store{path: abs, now: now, r: r, closed: true, done: make(chan struct{})}
+	close(s.done)
+	return s, nil
+}
+
 // dsn is the driver's name of the file: a URI, so that a path holding '?'
 // or '#' is still one path.
 func dsn(abs string, reader bool, syncMode string) string {
@@ -346,6 +378,10 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 // Close finishes the operations under way and closes the register.
 func (s *Store) Close() error {
 	s.mu.Lock()
+	if s.w == nil { // read-only
+		s.mu.Unlock()
+		return s.r.Close()
+	}
 	if s.closed {
 		s.mu.Unlock()
 		return nil

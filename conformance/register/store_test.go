@@ -289,3 +289,33 @@ func TestNewerSchemaInTheLogIsRefused(t *testing.T) {
 		t.Fatal("the file changed")
 	}
 }
+
+func TestOpenReadOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "register.db")
+	e := makeRegister(t, path)
+	before := stateOf(t, path)
+	st, err := OpenReadOnly(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.Card(context.Background(), e.ID)
+	if err != nil || c == nil {
+		t.Fatalf("card: %v %v", c, err)
+	}
+	js, err := st.Journal(context.Background(), JournalQuery{})
+	if err != nil || len(js) != 1 {
+		t.Fatalf("journal: %v %v", js, err)
+	}
+	if _, err := st.Enroll(context.Background(), e); !errors.Is(err, ErrClosed) {
+		t.Errorf("a read-only register enrolled: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !stateOf(t, path).equal(before) {
+		t.Error("reading changed the file")
+	}
+	if _, err := OpenReadOnly(filepath.Join(t.TempDir(), "none.db"), nil); err == nil {
+		t.Error("opened a register that does not exist")
+	}
+}
