@@ -551,4 +551,3 @@ func printJSON(stdout, stderr io.Writer, v any) int {
 	}
 	return exitOK
 }
-

@@ -92,7 +92,9 @@ func TestRegisterServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan int)
-	go func() { done <- serveRegister(ctx, []string{"--db", db, "--addr", addr, "--enroll", "default"}, &stdout, &stderr) }()
+	go func() {
+		done <- serveRegister(ctx, []string{"--db", db, "--addr", addr, "--enroll", "default"}, &stdout, &stderr)
+	}()
 	c := &cardreg.Client{BaseURL: "http://" + addr, Terminal: "bank-01", Key: key}
 	var card *cardreg.Card
 	for i := 0; i < 100; i++ {
