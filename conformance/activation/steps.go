@@ -84,7 +84,3 @@ func steps(r register.Route, names ...string) []Step {
 
 // stepOf returns step n of route r.
 func stepOf(r register.Route, n int) Step { return Steps[r][n-1] }
-
-// SeenStep is what every terminal with a PSAM does with each card it sees:
-// the chip follows the register (CARD.md §6 [model]).
-var SeenStep = Step{Route: "any", N: 0, Name: "the chip follows the register: a cancelled or formally lost card is blocked when seen"}
