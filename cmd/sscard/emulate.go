@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 
+	cardreg "github.com/sscard/sscard/conformance/register"
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/iso7816"
 	"github.com/sscard/sscard/emulator/trace"
@@ -88,6 +89,8 @@ the command gets an empty response or a reader error.`)
 	control := f.String("control", "", "serve the control API on `ADDR` (e.g. 127.0.0.1:35960); off by default")
 	controlAny := f.Bool("control-any", false, "let --control listen on an address other than loopback")
 	seed := f.Uint64("seed", 0, "fixed `N` for the cards' random numbers (reproducible traces); default crypto/rand")
+	registerAddr := f.String("register", "", "also serve the card register's API on `ADDR` (loopback, e.g. "+cardreg.DefaultAddr+"), enrolling the card of slot 0")
+	registerDB := f.String("register-db", "", "the register's database `FILE` (default: in the user's state directory)")
 	pos, code, done := f.parse(args, stdout, stderr)
 	if done {
 		return code
@@ -172,6 +175,25 @@ the command gets an empty response or a reader error.`)
 	if ctl != nil {
 		errw.printf("sscard emulate: control API on http://%s\n", ctl.addr)
 	}
+	if *registerAddr != "" {
+		reg, err := startRegister(ctx, *registerAddr, *registerDB, vr)
+		if err != nil {
+			ctl.stop()
+			for _, ln := range listeners {
+				if ln != nil {
+					ln.Close()
+				}
+			}
+			fmt.Fprintf(stderr, "sscard emulate: %v\n", err)
+			return exitFail
+		}
+		errw.printf("sscard emulate: card register on %s (%s)\n", reg.URL(), *registerDB)
+		defer func() {
+			if err := reg.Stop(); err != nil {
+				errw.printf("sscard emulate: closing the register: %v\n", err)
+			}
+		}()
+	}
 
 	vr.run(ctx, listeners)
 	ctl.stop()
@@ -182,6 +204,23 @@ the command gets an empty response or a reader error.`)
 	}
 	errw.printf("sscard emulate: stopped\n")
 	return code
+}
+
+// startRegister serves the card register beside the cards ("one command
+// gives an integrator everything") and enrols the card of slot 0, so that a
+// terminal under test finds it there.
+func startRegister(ctx context.Context, addr, db string, vr *virtualReader) (*cardreg.Service, error) {
+	reg, err := cardreg.Start(ctx, addr, db)
+	if err != nil {
+		return nil, fmt.Errorf("--register: %w", err)
+	}
+	if s := vr.slots[0]; s != nil && s.card != nil {
+		if err := reg.Enroll(ctx, s.card.Profile()); err != nil {
+			reg.Stop()
+			return nil, fmt.Errorf("--register: enrolling the card of slot 0: %w", err)
+		}
+	}
+	return reg, nil
 }
 
 // checkLoopback refuses a control address that is not on loopback.
