@@ -83,7 +83,11 @@ func chipAhead(ctx context.Context, e *Env, card *emulator.Card, id string) erro
 // writes during a route; after power-up the chip never leads the register,
 // and a retry completes the route with each state change done once.
 func TestCardTornAtEveryWrite(t *testing.T) {
-	for _, s := range tearScenarios {
+	scenarios := tearScenarios
+	if testing.Short() {
+		scenarios = scenarios[:1]
+	}
+	for _, s := range scenarios {
 		for _, target := range []string{"card", "other"} {
 			if target == "other" && s.Other == "" {
 				continue
