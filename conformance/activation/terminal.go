@@ -212,6 +212,11 @@ func (r *run) refused(err error) (*Outcome, error) {
 // formally lost card blocked. rec is updated with what the register says
 // after the report.
 func (r *run) follow(c *chipCard, rec *register.Card) error {
+	if r.t.PSAM == nil {
+		// A phone changes no chip: the next terminal with a PSAM will.
+		r.o.Chip = c.chipState()
+		return nil
+	}
 	switch {
 	case c.terminated:
 	case rec.State == register.Cancelled || rec.State == register.FormalLoss:

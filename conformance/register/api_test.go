@@ -3,6 +3,7 @@ package register
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -410,4 +411,18 @@ func FuzzAuthHeaders(f *testing.F) {
 			t.Fatalf("accepted %q %q %q %q", terminal, ts, nonce, mac)
 		}
 	})
+}
+
+// An unknown endpoint is an error of the client, not a refusal.
+func TestClientUnknownEndpoint(t *testing.T) {
+	a := newAPI(t)
+	c := a.client(t, "bank-01", Bank)
+	err := c.Do(context.Background(), "POST", "/v1/cards/"+strings.Repeat("0", 32)+"/explode", map[string]string{}, nil)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 404 {
+		t.Fatalf("got %v, want a 404 APIError", err)
+	}
+	if _, ok := IsRefusal(err); ok {
+		t.Fatal("an unknown endpoint read as a refusal")
+	}
 }

@@ -101,11 +101,11 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 		Code  string `json:"code"`
 	}
 	_ = json.Unmarshal(data, &e)
-	switch resp.StatusCode {
-	case http.StatusConflict, http.StatusNotFound, http.StatusForbidden:
-		if e.Code != "" {
-			return &Refusal{Code: e.Code, Message: e.Error}
-		}
+	switch {
+	case resp.StatusCode == http.StatusConflict && e.Code != "",
+		resp.StatusCode == http.StatusForbidden && e.Code == CodeNotAllowed,
+		resp.StatusCode == http.StatusNotFound && e.Code == CodeUnknownCard:
+		return &Refusal{Code: e.Code, Message: e.Error}
 	}
 	if e.Error == "" {
 		e.Error = strings.TrimSpace(string(data))
