@@ -187,7 +187,7 @@ the command gets an empty response or a reader error.`)
 			fmt.Fprintf(stderr, "sscard emulate: %v\n", err)
 			return exitFail
 		}
-		errw.printf("sscard emulate: card register on %s (%s)\n", reg.URL(), *registerDB)
+		errw.printf("sscard emulate: card register on %s (%s)\n", reg.URL(), reg.Store.Path())
 		defer func() {
 			if err := reg.Stop(); err != nil {
 				errw.printf("sscard emulate: closing the register: %v\n", err)
