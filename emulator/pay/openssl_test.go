@@ -6,52 +6,23 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/sscard/sscard/emulator/internal/cardtest"
 	"github.com/sscard/sscard/emulator/pay/paycrypto"
 	"github.com/sscard/sscard/vectors/pay/testpay"
 )
-
-func openssl(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("SSCARD_REQUIRE_OPENSSL") == "1" {
-			t.Fatal("openssl is required (SSCARD_REQUIRE_OPENSSL=1) but not installed")
-		}
-		t.Skip("openssl not installed")
-	}
-	out, err := exec.Command(p, "version").Output()
-	if err != nil || !strings.HasPrefix(string(out), "OpenSSL 3") {
-		if os.Getenv("SSCARD_REQUIRE_OPENSSL") == "1" {
-			t.Fatalf("openssl 3 is required, have %q (%v)", out, err)
-		}
-		t.Skipf("needs OpenSSL 3, have %q", out)
-	}
-	return p
-}
-
-func writeFile(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // TestOpenSSLChecksTheCardsCertificates checks what the card holds with
 // OpenSSL 3 and the CA public keys of capk.json, not with our code: the
 // SM2 signature of its SM issuer certificate, and the RSA recovery of its
 // issuer certificate.
 func TestOpenSSLChecksTheCardsCertificates(t *testing.T) {
-	ossl := openssl(t)
+	ossl := cardtest.OpenSSL(t)
 	dir := t.TempDir()
 	c := newCard(t, "activated")
 	c.ok(selectAID(debitAID))
@@ -69,12 +40,12 @@ func TestOpenSSLChecksTheCardsCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := writeFile(t, dir, "ca-sm2.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	pub := cardtest.WriteFile(t, dir, "ca-sm2.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	cert := find(t, record(t, c, 5, 2), 0x70, 0x90)
 	body, rs := cert[:len(cert)-64], cert[len(cert)-64:]
 	sig, _ := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(rs[:32]), new(big.Int).SetBytes(rs[32:])})
-	msg := writeFile(t, dir, "body", body)
-	sigFile := writeFile(t, dir, "sig", sig)
+	msg := cardtest.WriteFile(t, dir, "body", body)
+	sigFile := cardtest.WriteFile(t, dir, "sig", sig)
 	out, err := exec.Command(ossl, "pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin", "-digest", "sm3",
 		"-pkeyopt", "distid:"+paycrypto.UserID, "-in", msg, "-sigfile", sigFile).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "Signature Verified Successfully") {
@@ -91,8 +62,8 @@ func TestOpenSSLChecksTheCardsCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub = writeFile(t, dir, "ca-rsa.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	in := writeFile(t, dir, "cert", find(t, record(t, c, 3, 2), 0x70, 0x90))
+	pub = cardtest.WriteFile(t, dir, "ca-rsa.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	in := cardtest.WriteFile(t, dir, "cert", find(t, record(t, c, 3, 2), 0x70, 0x90))
 	rec, err := exec.Command(ossl, "pkeyutl", "-verifyrecover", "-pubin", "-inkey", pub,
 		"-pkeyopt", "rsa_padding_mode:none", "-in", in).Output()
 	if err != nil {
