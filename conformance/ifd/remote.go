@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/sscard/sscard/emulator/link"
 	"io"
 	"net"
 	"os/exec"
@@ -62,39 +63,25 @@ const (
 )
 
 // MaxMessage bounds a message's payload.
-const MaxMessage = 1 << 20
+const MaxMessage = link.MaxMessage
 
 // ErrStream is wrapped by errors about the frame stream itself.
-var ErrStream = errors.New("frame stream")
+var ErrStream = link.ErrStream
 
-// WriteMessage writes one message.
+// WriteMessage writes one message (link.WriteMessage).
 func WriteMessage(w io.Writer, typ byte, payload []byte) error {
-	if len(payload) > MaxMessage {
-		return fmt.Errorf("%w: message of %d bytes", ErrStream, len(payload))
-	}
-	buf := make([]byte, 5+len(payload))
-	buf[0] = typ
-	binary.BigEndian.PutUint32(buf[1:], uint32(len(payload)))
-	copy(buf[5:], payload)
-	_, err := w.Write(buf)
-	return err
+	return link.WriteMessage(w, typ, payload)
 }
 
-// ReadMessage reads one message.
-func ReadMessage(r io.Reader) (byte, []byte, error) {
-	var h [5]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return 0, nil, err
+// ReadMessage reads one message (link.ReadMessage).
+func ReadMessage(r io.Reader) (byte, []byte, error) { return link.ReadMessage(r) }
+
+// streamErr makes err an ErrStream error, without saying so twice.
+func streamErr(err error) error {
+	if errors.Is(err, ErrStream) {
+		return err
 	}
-	n := binary.BigEndian.Uint32(h[1:])
-	if n > MaxMessage {
-		return 0, nil, fmt.Errorf("%w: message of %d bytes", ErrStream, n)
-	}
-	p := make([]byte, n)
-	if _, err := io.ReadFull(r, p); err != nil {
-		return 0, nil, fmt.Errorf("%w: %w", ErrStream, err)
-	}
-	return h[0], p, nil
+	return streamErr(err)
 }
 
 // Remote is a reader in another program, reached through the frame stream:
@@ -149,12 +136,12 @@ func (m *Remote) call(typ byte, payload []byte, want byte) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := WriteMessage(m.rw, typ, payload); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrStream, err)
+		return nil, streamErr(err)
 	}
 	for {
 		t, p, err := ReadMessage(m.rw)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrStream, err)
+			return nil, streamErr(err)
 		}
 		switch t {
 		case want:
@@ -167,7 +154,7 @@ func (m *Remote) call(typ byte, payload []byte, want byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: unexpected message %q", ErrStream, t)
 		}
 		if err := WriteMessage(m.rw, rt, rp); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrStream, err)
+			return nil, streamErr(err)
 		}
 	}
 }
@@ -273,12 +260,12 @@ func (l *remoteLine) call(t byte, p []byte) (byte, []byte, error) {
 		return 0, nil, l.broken
 	}
 	if err := WriteMessage(l.rw, t, p); err != nil {
-		l.broken = fmt.Errorf("%w: %w", ErrStream, err)
+		l.broken = streamErr(err)
 		return 0, nil, l.broken
 	}
 	rt, rp, err := ReadMessage(l.rw)
 	if err != nil {
-		l.broken = fmt.Errorf("%w: %w", ErrStream, err)
+		l.broken = streamErr(err)
 		return 0, nil, l.broken
 	}
 	if rt == MsgError {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/sscard/sscard/emulator/link"
 	"io"
 	"net"
 	"os"
@@ -75,42 +76,14 @@ const (
 )
 
 // MaxMessage bounds a frame stream payload.
-const MaxMessage = 1 << 20
+const MaxMessage = link.MaxMessage
 
 // ErrStream is wrapped by every error about the frame stream itself.
-var ErrStream = errors.New("frame stream")
+var ErrStream = link.ErrStream
 
-func writeMsg(w io.Writer, typ byte, payload []byte) error {
-	if len(payload) > MaxMessage {
-		return fmt.Errorf("%w: message %q of %d bytes", ErrStream, typ, len(payload))
-	}
-	buf := make([]byte, 5, 5+len(payload))
-	buf[0] = typ
-	binary.BigEndian.PutUint32(buf[1:], uint32(len(payload)))
-	if _, err := w.Write(append(buf, payload...)); err != nil {
-		return fmt.Errorf("%w: writing: %w", ErrStream, err)
-	}
-	return nil
-}
+func writeMsg(w io.Writer, typ byte, payload []byte) error { return link.WriteMessage(w, typ, payload) }
 
-func readMsg(r io.Reader) (byte, []byte, error) {
-	var head [5]byte
-	if _, err := io.ReadFull(r, head[:]); err != nil {
-		if errors.Is(err, io.EOF) {
-			return 0, nil, io.EOF
-		}
-		return 0, nil, fmt.Errorf("%w: reading: %w", ErrStream, err)
-	}
-	n := binary.BigEndian.Uint32(head[1:])
-	if n > MaxMessage {
-		return 0, nil, fmt.Errorf("%w: message %q of %d bytes, more than %d", ErrStream, head[0], n, MaxMessage)
-	}
-	payload := make([]byte, n)
-	if _, err := io.ReadFull(r, payload); err != nil {
-		return 0, nil, fmt.Errorf("%w: reading %q: %w", ErrStream, head[0], err)
-	}
-	return head[0], payload, nil
-}
+func readMsg(r io.Reader) (byte, []byte, error) { return link.ReadMessage(r) }
 
 // StreamReader is a reader behind a frame stream, seen as a Reader: the
 // harness side of the stream.
