@@ -2,6 +2,8 @@ package emv
 
 import (
 	"fmt"
+
+	"github.com/sscard/sscard/emulator/iso7816"
 )
 
 // DOLEntry is one entry of a data object list: a tag and the length the
@@ -18,27 +20,6 @@ type DOL []DOLEntry
 // command APDU beside its template (EMV Book 3 §6.5.8.4, §6.5.5.3).
 const maxDOLData = 252
 
-// readTag decodes the BER tag at the start of b (ISO/IEC 8825-1 §8.1.2,
-// EMV Book 3 Annex B1): 1 to 3 bytes.
-func readTag(b []byte) (Tag, int, bool) {
-	if len(b) == 0 || b[0] == 0x00 || b[0] == 0xFF {
-		return 0, 0, false
-	}
-	if b[0]&0x1F != 0x1F {
-		return Tag(b[0]), 1, true
-	}
-	if len(b) < 2 {
-		return 0, 0, false
-	}
-	if b[1]&0x80 == 0 {
-		return Tag(b[0])<<8 | Tag(b[1]), 2, true
-	}
-	if b[1] == 0x80 || len(b) < 3 || b[2]&0x80 != 0 {
-		return 0, 0, false
-	}
-	return Tag(b[0])<<16 | Tag(b[1])<<8 | Tag(b[2]), 3, true
-}
-
 // ParseDOL decodes a data object list: tags each followed by a one-byte
 // length. Malformed tags, a missing length, a length of 80 or more and a
 // list asking for more than 252 bytes in all are errors.
@@ -46,7 +27,7 @@ func ParseDOL(b []byte) (DOL, error) {
 	var out DOL
 	total := 0
 	for len(b) > 0 {
-		t, n, ok := readTag(b)
+		t, n, ok := iso7816.ReadTag(b)
 		if !ok {
 			return nil, fmt.Errorf("%w: DOL: malformed tag at % X", ErrCardData, b)
 		}

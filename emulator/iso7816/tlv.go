@@ -63,6 +63,11 @@ func (t Tag) append(dst []byte) []byte {
 	return dst
 }
 
+// ReadTag decodes the BER tag at the start of b (ISO/IEC 8825-1 §8.1.2,
+// EMV Book 3 Annex B1: 1 to 3 bytes) and returns it with its length; a DOL
+// is a list of such tags and lengths.
+func ReadTag(b []byte) (Tag, int, bool) { return readTag(b) }
+
 // readTag decodes the tag at the start of b and returns it with its length.
 func readTag(b []byte) (Tag, int, bool) {
 	if len(b) == 0 || b[0] == 0x00 || b[0] == 0xFF {
