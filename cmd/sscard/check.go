@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"github.com/sscard/sscard/conformance"
 	"github.com/sscard/sscard/conformance/activation"
 	cardreg "github.com/sscard/sscard/conformance/register"
-	"github.com/sscard/sscard/emulator/nvm"
 )
 
 func init() {
@@ -122,23 +120,5 @@ when a rule failed, 2 for a wrong command line.`)
 		fmt.Fprintf(stderr, "sscard check: %v\n", err)
 		return exitFail
 	}
-	var buf bytes.Buffer
-	if err := rep.Write(&buf, rf); err != nil {
-		fmt.Fprintf(stderr, "sscard check: writing the report: %v\n", err)
-		return exitFail
-	}
-	if *out != "" {
-		if err := nvm.WriteFileAtomic(*out, buf.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "sscard check: writing the report: %v\n", err)
-			return exitFail
-		}
-		c := rep.Counts()
-		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped, %d errors; report in %s\n", c[conformance.Pass], c[conformance.Fail], c[conformance.Skip], c[conformance.Error], *out)
-	} else if _, err := stdout.Write(buf.Bytes()); err != nil {
-		return exitFail
-	}
-	if !rep.OK() {
-		return exitFail
-	}
-	return exitOK
+	return writeReport(rep, rf, *out, "check", stdout, stderr)
 }

@@ -143,25 +143,7 @@ failed, errored or diverged, 2 for a wrong command line.`)
 		fmt.Fprintf(stderr, "sscard conform: %v\n", err)
 		return exitFail
 	}
-	var buf bytes.Buffer
-	if err := rep.Write(&buf, rf); err != nil {
-		fmt.Fprintf(stderr, "sscard conform: writing the report: %v\n", err)
-		return exitFail
-	}
-	if *out != "" {
-		if err := nvm.WriteFileAtomic(*out, buf.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "sscard conform: writing the report: %v\n", err)
-			return exitFail
-		}
-		c := rep.Counts()
-		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped, %d errors; report in %s\n", c[conformance.Pass], c[conformance.Fail], c[conformance.Skip], c[conformance.Error], *out)
-	} else if _, err := stdout.Write(buf.Bytes()); err != nil {
-		return exitFail
-	}
-	if !rep.OK() {
-		return exitFail
-	}
-	return exitOK
+	return writeReport(rep, rf, *out, "conform", stdout, stderr)
 }
 
 func mutantTarget(name string) (conformance.Target, error) {
@@ -215,4 +197,30 @@ func (m *multiFlag) Set(v string) error {
 		}
 	}
 	return nil
+}
+
+// writeReport writes a report in format f to out (atomically: a run that
+// fails leaves no half-written file) or to stdout, and returns the exit
+// status: 0 when the report is OK, 1 otherwise. cmd names the command in
+// messages.
+func writeReport(rep *conformance.Report, f conformance.Format, out, cmd string, stdout, stderr io.Writer) int {
+	var buf bytes.Buffer
+	if err := rep.Write(&buf, f); err != nil {
+		fmt.Fprintf(stderr, "sscard %s: writing the report: %v\n", cmd, err)
+		return exitFail
+	}
+	if out != "" {
+		if err := nvm.WriteFileAtomic(out, buf.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "sscard %s: writing the report: %v\n", cmd, err)
+			return exitFail
+		}
+		c := rep.Counts()
+		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped, %d errors; report in %s\n", c[conformance.Pass], c[conformance.Fail], c[conformance.Skip], c[conformance.Error], out)
+	} else if _, err := stdout.Write(buf.Bytes()); err != nil {
+		return exitFail
+	}
+	if !rep.OK() {
+		return exitFail
+	}
+	return exitOK
 }
