@@ -183,17 +183,28 @@ func (c *Card) Transmit(capdu []byte) ([]byte, error) {
 // TransmitAppend is Transmit appending the response to dst, for callers that
 // reuse a buffer.
 func (c *Card) TransmitAppend(dst, capdu []byte) ([]byte, error) {
+	out, _, err := c.TransmitCount(dst, capdu)
+	return out, err
+}
+
+// TransmitCount is TransmitAppend that also returns the number of NVM
+// writes the command made (torn ones included), read under the same lock
+// as the command ran: a link layer's timing model needs it for every
+// command.
+func (c *Card) TransmitCount(dst, capdu []byte) ([]byte, uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.powered {
-		return dst, ErrNoPower
+		return dst, 0, ErrNoPower
 	}
+	w0 := c.mem.Writes()
 	out, err := c.os.Process(capdu, dst)
+	writes := c.mem.Writes() - w0
 	if err != nil {
 		c.powered = false
-		return dst, fmt.Errorf("transmitting %X: %w", capdu, err)
+		return dst, writes, fmt.Errorf("transmitting %X: %w", capdu, err)
 	}
-	return out, nil
+	return out, writes, nil
 }
 
 // Reset is a warm reset: the volatile state (selections, security state,

@@ -362,3 +362,33 @@ func TestOpenProfileFile(t *testing.T) {
 		}
 	}
 }
+
+// TransmitCount counts the NVM writes of the command it ran, and only
+// those: none for a read, the PIN decrement's for a wrong VERIFY (as
+// NVMWrites sees them), the torn ones when the power goes.
+func TestTransmitCount(t *testing.T) {
+	c := newCard(t, "activated", 1)
+	selectSSSE := []byte{0x00, 0xA4, 0x04, 0x00, 0x0F, 0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF, 0x00}
+	wrongPIN := []byte{0x00, 0x20, 0x00, 0x00, 0x03, 0x65, 0x43, 0x21}
+	if _, n, err := c.TransmitCount(nil, selectSSSE); err != nil || n != 0 {
+		t.Fatalf("SELECT: %d writes, %v; want 0", n, err)
+	}
+	if r, n, err := c.TransmitCount(nil, readEF05Rec1); err != nil || n != 0 || len(r) < 2 {
+		t.Fatalf("READ RECORD: %X, %d writes, %v; want 0 writes", r, n, err)
+	}
+	w0 := c.NVMWrites()
+	r, n, err := c.TransmitCount([]byte{0xAA}, wrongPIN)
+	if err != nil || n == 0 || n != c.NVMWrites()-w0 {
+		t.Fatalf("wrong VERIFY: %d writes (NVMWrites moved %d), %v", n, c.NVMWrites()-w0, err)
+	}
+	if !bytes.Equal(r, []byte{0xAA, 0x63, 0xC2}) {
+		t.Errorf("wrong VERIFY appended %X to AA, want AA63C2", r)
+	}
+	c.TearAfter(1)
+	if r, n, err := c.TransmitCount(nil, wrongPIN); !errors.Is(err, emulator.ErrPowerLost) || n != 1 || r != nil {
+		t.Fatalf("torn VERIFY: %X, %d writes, %v; want none, 1 write, ErrPowerLost", r, n, err)
+	}
+	if _, n, err := c.TransmitCount(nil, selectSSSE); !errors.Is(err, emulator.ErrNoPower) || n != 0 {
+		t.Fatalf("after the tear: %d writes, %v; want ErrNoPower", n, err)
+	}
+}

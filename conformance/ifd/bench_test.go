@@ -2,6 +2,7 @@ package ifd
 
 import (
 	"testing"
+	"time"
 
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/contact"
@@ -82,3 +83,55 @@ func benchLink(b *testing.B, atr string, traced bool) {
 }
 
 func hexBytes(s string) []byte { return hx(s) }
+
+// BenchmarkRoundTripRatio reports the cost of the T=1 round trip over the
+// bare Card.Transmit ("ratio") for READ RECORD, SELECT by AID and GET
+// CHALLENGE: batches of each alternate and the fastest batch of each
+// counts, which holds on a loaded machine.
+func BenchmarkRoundTripRatio(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		apdu []byte
+	}{{"ReadRecord", benchRead}, {"SelectAID", benchSelect}, {"GetChallenge", hexBytes("0084000008")}} {
+		b.Run(c.name, func(b *testing.B) { roundTripRatio(b, c.apdu) })
+	}
+}
+
+func roundTripRatio(b *testing.B, apdu []byte) {
+	bare := benchCard(b, "")
+	if _, err := bare.Transmit(benchSelect); err != nil {
+		b.Fatal(err)
+	}
+	icc, err := contact.New(benchCard(b, `,"atr":{"protocols":[1]}`), contact.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := New(icc, Config{})
+	if _, err := r.Activate(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := r.Transmit(benchSelect); err != nil {
+		b.Fatal(err)
+	}
+	want, _ := bare.Transmit(apdu)
+	got, err := r.Transmit(apdu)
+	if err != nil || len(got) != len(want) || got[len(got)-2] != want[len(want)-2] {
+		b.Fatalf("T=1 %X %v, bare %X", got, err, want)
+	}
+	const batch = 2000
+	best := func(cur time.Duration, run func()) time.Duration {
+		start := time.Now()
+		for range batch {
+			run()
+		}
+		return min(cur, time.Since(start))
+	}
+	bestBare, bestT1 := time.Hour, time.Hour
+	for b.Loop() {
+		bestBare = best(bestBare, func() { bare.Transmit(apdu) })
+		bestT1 = best(bestT1, func() { r.Transmit(apdu) })
+	}
+	b.ReportMetric(float64(bestBare.Nanoseconds())/batch, "bare-ns/op")
+	b.ReportMetric(float64(bestT1.Nanoseconds())/batch, "T1-ns/op")
+	b.ReportMetric(float64(bestT1)/float64(bestBare), "ratio")
+}

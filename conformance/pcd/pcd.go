@@ -58,9 +58,10 @@ type PCD struct {
 	fsc  int           // the card's frame size
 	fwt  time.Duration // the card's frame waiting time
 	rate contactless.Rates
-	cid  bool   // blocks carry a CID
-	bn   byte   // the PCD block number
-	last []byte // the last I-block sent, without CRC
+	cid  bool              // blocks carry a CID
+	bn   byte              // the PCD block number
+	last []byte            // the last I-block sent, with its CRC
+	got  contactless.Block // the card's last block, read by transmit
 	// txBuf holds the frame being sent: an Air reads it only during
 	// Transceive.
 	txBuf []byte
@@ -142,7 +143,8 @@ func (r *PCD) Disconnect() error {
 		for range 2 {
 			blk := contactless.Block{Type: contactless.SBlock, S: contactless.Deselect, HasCID: r.cid, CID: r.opt.CID}
 			rx, terr := r.txBlock(blk, r.fwt+r.opt.Margin)
-			if got, ok := r.parse(rx, terr); ok && got.Type == contactless.SBlock && got.S == contactless.Deselect {
+			var got contactless.Block
+			if r.parse(&rx, terr, &got) && got.Type == contactless.SBlock && got.S == contactless.Deselect {
 				err = nil
 				break
 			}
@@ -166,7 +168,9 @@ func (r *PCD) send(data []byte, lastBits int, crc bool, timeout time.Duration) (
 }
 
 // frame returns the body of a received frame with a correct CRC.
-func (r *PCD) frame(rx contactless.Rx, err error) ([]byte, bool) {
+func (r *PCD) frame(rx contactless.Rx, err error) ([]byte, bool) { return r.frameOf(&rx, err) }
+
+func (r *PCD) frameOf(rx *contactless.Rx, err error) ([]byte, bool) {
 	if err != nil || rx.Collided || rx.Align != 0 || rx.LastBits != 0 {
 		return nil, false
 	}

@@ -37,23 +37,21 @@ func (r *PCD) transmit(capdu []byte) ([]byte, error) {
 	proto := contactless.Block{Type: contactless.IBlock, HasCID: r.cid, CID: r.opt.CID}
 	maxINF := max(r.fsc-proto.Overhead(), 1)
 	rest := capdu
-	var resp contactless.Block
+	resp := &r.got
 	for {
 		n := min(len(rest), maxINF)
 		blk := proto
 		blk.Num, blk.Chaining, blk.INF = r.bn, n < len(rest), rest[:n]
-		r.last = blk.Append(r.last[:0])
-		got, err := r.exchange(r.last, false)
-		if err != nil {
+		r.last = contactless.AppendCRC(r.typ, blk.Append(r.last[:0]))
+		if err := r.exchange(r.last, false, resp); err != nil {
 			return nil, err
 		}
 		rest = rest[n:]
 		if !blk.Chaining {
-			resp = got
 			break
 		}
-		if got.Type != contactless.RBlock {
-			return nil, fmt.Errorf("%w: %s while chaining a command", ErrProtocol, got)
+		if resp.Type != contactless.RBlock {
+			return nil, fmt.Errorf("%w: %s while chaining a command", ErrProtocol, resp)
 		}
 		r.bn ^= 1 // rule 2: an R(ACK) with the current number
 	}
@@ -71,8 +69,8 @@ func (r *PCD) transmit(capdu []byte) ([]byte, error) {
 			return data, nil
 		}
 		ack := contactless.Block{Type: contactless.RBlock, Num: r.bn, HasCID: r.cid, CID: r.opt.CID}
-		var err error
-		if resp, err = r.exchange(ack.Append(nil), true); err != nil {
+		r.txBuf = contactless.AppendCRC(r.typ, ack.Append(r.txBuf[:0]))
+		if err := r.exchange(r.txBuf, true, resp); err != nil {
 			return nil, err
 		}
 	}
@@ -86,11 +84,12 @@ const (
 	maxWTX      = 32
 )
 
-// exchange sends a block and returns the card's answer to it: an I-block
-// with the reader's block number, or an R(ACK) with it. It runs the
-// error recovery and the waiting time extensions. cardChaining says the
-// block is an R(ACK) asking for the card's next chained block.
-func (r *PCD) exchange(block []byte, cardChaining bool) (contactless.Block, error) {
+// exchange sends a block (a frame with its CRC) and leaves the card's answer to it in got: an
+// I-block with the reader's block number, or an R(ACK) with it. It runs
+// the error recovery and the waiting time extensions. cardChaining says
+// the block is an R(ACK) asking for the card's next chained block. got's
+// INF aliases the received frame, valid until the next exchange.
+func (r *PCD) exchange(block []byte, cardChaining bool, got *contactless.Block) error {
 	toSend := block
 	timeout := r.fwt + r.opt.Margin
 	tries, wtx := 0, 0
@@ -100,14 +99,14 @@ func (r *PCD) exchange(block []byte, cardChaining bool) (contactless.Block, erro
 			return fmt.Errorf("%w: %s, %d times", ErrLink, why, tries)
 		}
 		nak := !cardChaining // rule 5: R(ACK) while the card chains, else rule 4: R(NAK)
-		toSend = contactless.Block{Type: contactless.RBlock, NAK: nak, Num: r.bn, HasCID: r.cid, CID: r.opt.CID}.Append(nil)
+		r.txBuf = contactless.AppendCRC(r.typ, contactless.Block{Type: contactless.RBlock, NAK: nak, Num: r.bn, HasCID: r.cid, CID: r.opt.CID}.Append(r.txBuf[:0]))
+		toSend = r.txBuf
 		return nil
 	}
 	for {
-		r.txBuf = contactless.AppendCRC(r.typ, append(r.txBuf[:0], toSend...))
-		rx, err := r.air.Transceive(contactless.Tx{Type: r.typ, Data: r.txBuf, Rates: r.rate, Timeout: timeout})
+		rx, err := r.air.Transceive(contactless.Tx{Type: r.typ, Data: toSend, Rates: r.rate, Timeout: timeout})
 		timeout = r.fwt + r.opt.Margin // a WTX lasts one wait
-		got, ok := r.parse(rx, err)
+		ok := r.parse(&rx, err, got)
 		switch {
 		case !ok:
 			why := "invalid block"
@@ -115,37 +114,38 @@ func (r *PCD) exchange(block []byte, cardChaining bool) (contactless.Block, erro
 				why = err.Error()
 			}
 			if err := retry(why); err != nil {
-				return got, err
+				return err
 			}
 		case got.Type == contactless.SBlock && got.S == contactless.WTX:
 			if wtx++; wtx > maxWTX {
-				return got, fmt.Errorf("%w: the card asked for more time %d times", ErrLink, maxWTX)
+				return fmt.Errorf("%w: the card asked for more time %d times", ErrLink, maxWTX)
 			}
 			m := got.WTXM()
 			if m < 1 || m > contactless.MaxWTXM {
 				if err := retry(fmt.Sprintf("S(WTX) with WTXM %d", m)); err != nil {
-					return got, err
+					return err
 				}
 				continue
 			}
-			toSend = contactless.Block{Type: contactless.SBlock, S: contactless.WTX, HasCID: r.cid, CID: r.opt.CID, INF: []byte{byte(m)}}.Append(nil)
+			r.txBuf = contactless.AppendCRC(r.typ, contactless.Block{Type: contactless.SBlock, S: contactless.WTX, HasCID: r.cid, CID: r.opt.CID, INF: []byte{byte(m)}}.Append(r.txBuf[:0]))
+			toSend = r.txBuf
 			timeout = min(time.Duration(m)*r.fwt, contactless.MaxFWT) + r.opt.Margin
 		case got.Type == contactless.RBlock && !got.NAK && got.Num != r.bn:
 			// Rule 6: the card did not get the last I-block.
 			tries++
 			if tries > r.opt.Retries {
-				return got, fmt.Errorf("%w: the card keeps asking for the last block", ErrLink)
+				return fmt.Errorf("%w: the card keeps asking for the last block", ErrLink)
 			}
 			toSend = r.last
 		case got.Type == contactless.RBlock && !got.NAK && !cardChaining && r.chainingLast():
-			return got, nil // rule 7
+			return nil // rule 7
 		case got.Type == contactless.IBlock && got.Num == r.bn:
-			return got, nil
+			return nil
 		default:
 			// An R(NAK), an S(DESELECT), an R(ACK) where none is due, an
 			// I-block with the wrong number: invalid (rule 4).
 			if err := retry("unexpected " + got.String()); err != nil {
-				return got, err
+				return err
 			}
 		}
 	}
@@ -159,17 +159,15 @@ func (r *PCD) txBlock(blk contactless.Block, timeout time.Duration) (contactless
 	return r.air.Transceive(contactless.Tx{Type: r.typ, Data: contactless.AppendCRC(r.typ, blk.Append(nil)), Rates: r.rate, Timeout: timeout})
 }
 
-// parse checks a received frame is a valid block for this reader: whole
-// bytes, no collision, a good CRC, a known PCB, the reader's CID (or none
-// when it uses none), no longer than the reader's FSD.
-func (r *PCD) parse(rx contactless.Rx, err error) (contactless.Block, bool) {
-	body, ok := r.frame(rx, err)
+// parse checks a received frame is a valid block for this reader and
+// reads it into blk: whole bytes, no collision, a good CRC, a known PCB,
+// the reader's CID (or none when it uses none), no longer than the
+// reader's FSD.
+func (r *PCD) parse(rx *contactless.Rx, err error, blk *contactless.Block) bool {
+	body, ok := r.frameOf(rx, err)
 	if !ok || len(rx.Data) > contactless.FrameSize(r.opt.FSDI) {
-		return contactless.Block{}, false
+		*blk = contactless.Block{}
+		return false
 	}
-	blk, perr := contactless.ParseBlock(body)
-	if perr != nil || blk.HasCID != r.cid || blk.HasCID && blk.CID != r.opt.CID&0x0F {
-		return blk, false
-	}
-	return blk, true
+	return contactless.ParseBlockInto(blk, body) == nil && blk.HasCID == r.cid && (!blk.HasCID || blk.CID == r.opt.CID&0x0F)
 }

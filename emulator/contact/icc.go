@@ -610,17 +610,16 @@ func (c *ICC) frameFaults() []link.Fault { return c.cfg.Faults.Frame(link.Contac
 // response. It returns the response, the card's work time and false if the
 // card has no answer.
 func (c *ICC) run(capdu []byte, fs []link.Fault) ([]byte, time.Duration, bool) {
-	w0 := c.card.NVMWrites()
 	if f, ok := link.Has(fs, link.PowerLoss); ok {
 		n := f.Arg
 		if n <= 0 {
 			n = 1
 		}
 		c.card.TearAfter(n)
-		_, err := c.card.TransmitAppend(c.resp[:0], capdu)
+		_, writes, err := c.card.TransmitCount(c.resp[:0], capdu)
 		note := "the card lost power after the command completed"
 		if errors.Is(err, emulator.ErrPowerLost) {
-			note = fmt.Sprintf("the card lost power during the command (at NVM write %d)", c.card.NVMWrites()-w0)
+			note = fmt.Sprintf("the card lost power during the command (at NVM write %d)", writes)
 		}
 		c.card.PowerOff()
 		c.mute = true
@@ -628,13 +627,14 @@ func (c *ICC) run(capdu []byte, fs []link.Fault) ([]byte, time.Duration, bool) {
 		return nil, 0, false
 	}
 	var err error
-	c.resp, err = c.card.TransmitAppend(c.resp[:0], capdu)
+	var writes uint64
+	c.resp, writes, err = c.card.TransmitCount(c.resp[:0], capdu)
 	if err != nil {
 		c.mute = true
 		c.event(link.FromCard, c.clock.Now(), 0, "the card did not answer: "+err.Error(), "")
 		return nil, 0, false
 	}
-	work := c.cfg.Work(capdu, c.card.NVMWrites()-w0)
+	work := c.cfg.Work(capdu, writes)
 	return c.responseFaults(capdu, c.resp, fs), work, true
 }
 

@@ -61,8 +61,17 @@ var (
 // ParseBlock reads a block (without its CRC). INF aliases b.
 func ParseBlock(b []byte) (Block, error) {
 	var blk Block
+	err := ParseBlockInto(&blk, b)
+	return blk, err
+}
+
+// ParseBlockInto is ParseBlock reading into blk, for hot paths that keep
+// one Block: blk is overwritten whole, and on an error holds what was
+// read before it.
+func ParseBlockInto(blk *Block, b []byte) error {
+	*blk = Block{}
 	if len(b) == 0 {
-		return blk, ErrEmptyBlock
+		return ErrEmptyBlock
 	}
 	pcb := b[0]
 	switch {
@@ -79,23 +88,23 @@ func ParseBlock(b []byte) (Block, error) {
 		blk.Type = SBlock
 		blk.S = SCommand(pcb >> 4 & 3)
 		if blk.S != Deselect && blk.S != WTX {
-			return blk, fmt.Errorf("%w: %02X (S-block command %d is RFU)", ErrBadPCB, pcb, blk.S)
+			return fmt.Errorf("%w: %02X (S-block command %d is RFU)", ErrBadPCB, pcb, blk.S)
 		}
 	default:
-		return blk, fmt.Errorf("%w: %02X", ErrBadPCB, pcb)
+		return fmt.Errorf("%w: %02X", ErrBadPCB, pcb)
 	}
 	blk.HasCID = pcb&0x08 != 0
 	i := 1
 	if blk.HasCID {
 		if i >= len(b) {
-			return blk, fmt.Errorf("%w: no CID byte", ErrTruncated)
+			return fmt.Errorf("%w: no CID byte", ErrTruncated)
 		}
 		blk.CID, blk.Power = b[i]&0x0F, b[i]>>6
 		i++
 	}
 	if blk.HasNAD {
 		if i >= len(b) {
-			return blk, fmt.Errorf("%w: no NAD byte", ErrTruncated)
+			return fmt.Errorf("%w: no NAD byte", ErrTruncated)
 		}
 		blk.NAD = b[i]
 		i++
@@ -103,16 +112,16 @@ func ParseBlock(b []byte) (Block, error) {
 	blk.INF = b[i:]
 	switch {
 	case blk.Type == RBlock && len(blk.INF) != 0:
-		return blk, fmt.Errorf("%w: %d bytes in an R-block", ErrBadINF, len(blk.INF))
+		return fmt.Errorf("%w: %d bytes in an R-block", ErrBadINF, len(blk.INF))
 	case blk.Type == SBlock && blk.S == Deselect && len(blk.INF) != 0:
-		return blk, fmt.Errorf("%w: %d bytes in S(DESELECT)", ErrBadINF, len(blk.INF))
+		return fmt.Errorf("%w: %d bytes in S(DESELECT)", ErrBadINF, len(blk.INF))
 	case blk.Type == SBlock && blk.S == WTX && len(blk.INF) != 1:
 		if len(blk.INF) == 0 {
-			return blk, fmt.Errorf("%w: S(WTX) without WTXM", ErrTruncated)
+			return fmt.Errorf("%w: S(WTX) without WTXM", ErrTruncated)
 		}
-		return blk, fmt.Errorf("%w: %d bytes in S(WTX)", ErrBadINF, len(blk.INF))
+		return fmt.Errorf("%w: %d bytes in S(WTX)", ErrBadINF, len(blk.INF))
 	}
-	return blk, nil
+	return nil
 }
 
 // PCB returns the block's protocol control byte.

@@ -3,6 +3,7 @@ package contactless
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -114,6 +115,11 @@ func FuzzParseBlock(f *testing.F) {
 		if err != nil || again.String() != blk.String() {
 			t.Fatalf("% X: re-parse %v %v", back, again, err)
 		}
-		_ = blk.String()
+		// ParseBlockInto over a block left by another parse reads the
+		// same as ParseBlock: nothing of the old block survives.
+		dirty := Block{Type: IBlock, Chaining: true, NAK: true, HasCID: true, CID: 9, Power: 3, HasNAD: true, NAD: 0x21, INF: []byte{1}}
+		if err := ParseBlockInto(&dirty, b); err != nil || !reflect.DeepEqual(dirty, blk) {
+			t.Fatalf("% X: ParseBlockInto %+v %v, ParseBlock %+v", b, dirty, err, blk)
+		}
 	})
 }

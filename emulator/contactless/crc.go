@@ -33,18 +33,25 @@ var crcTables = func() (t [8][256]uint16) {
 func crcUpdate(crc uint16, data []byte) uint16 {
 	t := &crcTables
 	for len(data) >= 8 {
+		_ = data[7]
 		crc ^= uint16(data[0]) | uint16(data[1])<<8
 		crc = t[7][byte(crc)] ^ t[6][crc>>8] ^ t[5][data[2]] ^ t[4][data[3]] ^
 			t[3][data[4]] ^ t[2][data[5]] ^ t[1][data[6]] ^ t[0][data[7]]
 		data = data[8:]
 	}
 	if len(data) >= 4 {
+		_ = data[3]
 		crc ^= uint16(data[0]) | uint16(data[1])<<8
 		crc = t[3][byte(crc)] ^ t[2][crc>>8] ^ t[1][data[2]] ^ t[0][data[3]]
 		data = data[4:]
 	}
-	for _, b := range data {
-		crc = crc>>8 ^ t[0][byte(crc)^b]
+	if len(data) >= 2 {
+		crc ^= uint16(data[0]) | uint16(data[1])<<8
+		crc = t[1][byte(crc)] ^ t[0][crc>>8]
+		data = data[2:]
+	}
+	if len(data) == 1 {
+		crc = crc>>8 ^ t[0][byte(crc)^data[0]]
 	}
 	return crc
 }

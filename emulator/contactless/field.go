@@ -185,7 +185,7 @@ func (f *Field) Transceive(tx Tx) (Rx, error) {
 	live := f.live[:0]
 	var faults []string
 	for _, p := range f.cards {
-		a := p.hear(tx, start, end)
+		a := p.hear(&tx, start, end)
 		if a == nil {
 			continue
 		}
@@ -226,7 +226,13 @@ func (f *Field) deliver(tx *Tx, end, listen time.Duration, live []*answer, x *Ex
 	for _, a := range live[1:] {
 		delay = min(delay, a.delay)
 	}
-	rx := merge(live)
+	var rx Rx
+	if len(live) == 1 {
+		a := live[0]
+		rx.Data, rx.Align, rx.LastBits = a.data, a.align, a.lastBits
+	} else {
+		rx = merge(live)
+	}
 	rx.Start = end + delay
 	for _, a := range live {
 		rx.Duration = max(rx.Duration, FrameDuration(tx.Type, len(a.data), a.lastBits, a.rate, true))

@@ -27,7 +27,7 @@ type layer4 struct {
 	rx       []byte // command being chained in
 	resp     []byte // the response APDU
 	out      []byte // response still to send
-	last     []byte // last block sent, without CRC
+	last     []byte // last block sent, with its CRC
 	echoCID  bool   // the reader's blocks carry a CID: so do the card's
 	hasNAD   bool   // the command's first block had a NAD
 	nad      byte
@@ -55,7 +55,7 @@ func newLayer4(p *PICC, fsc, fsd int, cid byte, cidSupported, typeA bool) *layer
 }
 
 // hear handles one frame in the protocol state.
-func (l *layer4) hear(p *PICC, tx Tx, end time.Duration) *answer {
+func (l *layer4) hear(p *PICC, tx *Tx, end time.Duration) *answer {
 	if tx.LastBits != 0 {
 		return nil
 	}
@@ -68,8 +68,8 @@ func (l *layer4) hear(p *PICC, tx Tx, end time.Duration) *answer {
 		// still come.
 		return l.pps(p, body)
 	}
-	blk, err := ParseBlock(body)
-	if err != nil {
+	var blk Block
+	if ParseBlockInto(&blk, body) != nil {
 		return nil
 	}
 	if blk.HasCID {
@@ -83,19 +83,19 @@ func (l *layer4) hear(p *PICC, tx Tx, end time.Duration) *answer {
 		return nil
 	}
 	l.ppsOpen = false
-	delay := ResponseDelay(l.typ, tx)
+	delay := responseDelay(l.typ, tx)
 	switch blk.Type {
 	case IBlock:
 		l.echoCID = blk.HasCID
-		return l.iblock(p, blk, end, delay)
+		return l.iblock(p, &blk, end, delay)
 	case RBlock:
-		return l.rblock(p, blk, delay)
+		return l.rblock(p, &blk, delay)
 	}
 	if blk.S == Deselect {
 		// §8: the card answers and enters HALT.
 		resp := Block{Type: SBlock, S: Deselect, HasCID: blk.HasCID, CID: l.cid}
 		p.st, p.l4 = stHalt, nil
-		a := l.emit(p, resp, p.draw(), delay)
+		a := l.emit(p, &resp, p.draw(), delay)
 		a.rate = p.rates.FromCard
 		p.rates = Rates{Rate106, Rate106} // a halted card is back at 106 kbit/s
 		return a
@@ -103,13 +103,13 @@ func (l *layer4) hear(p *PICC, tx Tx, end time.Duration) *answer {
 	if !l.waiting {
 		return nil // an S(WTX) response nobody asked for
 	}
-	return l.wtxResponse(p, blk, end, delay)
+	return l.wtxResponse(p, &blk, end, delay)
 }
 
 // iblock handles an I-block: the PICC toggles its block number (§7.5.4.3),
 // acknowledges a chained block with R(ACK) and processes the command when
 // its last block is in.
-func (l *layer4) iblock(p *PICC, blk Block, end, delay time.Duration) *answer {
+func (l *layer4) iblock(p *PICC, blk *Block, end, delay time.Duration) *answer {
 	if l.waiting || l.busy {
 		return nil // still working on the previous command
 	}
@@ -123,7 +123,7 @@ func (l *layer4) iblock(p *PICC, blk Block, end, delay time.Duration) *answer {
 	}
 	l.rx = append(l.rx, blk.INF...)
 	if blk.Chaining {
-		return l.emit(p, Block{Type: RBlock, Num: l.bn}, p.draw(), delay)
+		return l.emit(p, &Block{Type: RBlock, Num: l.bn}, p.draw(), delay)
 	}
 	apdu := l.rx
 	a := l.process(p, apdu, end, delay)
@@ -141,7 +141,7 @@ func (l *layer4) process(p *PICC, apdu []byte, end, delay time.Duration) *answer
 			return l.powerLoss(p, f, fs, apdu)
 		}
 	}
-	rapdu, err := p.card.TransmitAppend(l.resp[:0], apdu)
+	rapdu, writes, err := p.card.TransmitCount(l.resp[:0], apdu)
 	l.resp = rapdu
 	if err != nil {
 		// The card lost power on its own (torn by TearAfter, or powered
@@ -158,18 +158,14 @@ func (l *layer4) process(p *PICC, apdu []byte, end, delay time.Duration) *answer
 		_, unsolicited = link.Has(fs, link.UnsolicitedWTX)
 		unsolicited = unsolicited && !l.cycleWTX
 	}
-	// The writes since the last command over the air: those the contact
-	// door made meanwhile count here too, which only the timing model
-	// sees.
-	writes := p.card.NVMWrites()
-	work := p.proc(apdu, rapdu, writes-p.writes)
-	p.writes = writes
+	work := p.proc(apdu, rapdu, writes)
 	l.out = rapdu
 	l.nadFirst = true
-	blk := l.nextBlock()
+	var blk Block
+	l.nextBlock(&blk)
 	l.cycleWTX = false
 	if !unsolicited && max(delay, work) <= l.fwt {
-		return l.emit(p, blk, fs, max(delay, work))
+		return l.emit(p, &blk, fs, max(delay, work))
 	}
 	l.pending, l.busy, l.readyAt = blk, true, end+max(delay, work)
 	if unsolicited {
@@ -188,13 +184,13 @@ func wtxmFor(remaining, fwt time.Duration) int {
 func (l *layer4) requestWTX(p *PICC, fs []link.Fault, wtxm int, delay time.Duration) *answer {
 	l.waiting = true
 	blk := Block{Type: SBlock, S: WTX, HasCID: l.echoCID, CID: l.cid, INF: []byte{byte(wtxm)}}
-	return l.emit(p, blk, fs, delay)
+	return l.emit(p, &blk, fs, delay)
 }
 
 // wtxResponse handles the reader's S(WTX) response: the waiting time is
 // FWT × WTXM from its end (§7.3); the card answers within it or asks for
 // more.
-func (l *layer4) wtxResponse(p *PICC, blk Block, end, delay time.Duration) *answer {
+func (l *layer4) wtxResponse(p *PICC, blk *Block, end, delay time.Duration) *answer {
 	l.waiting = false
 	m := blk.WTXM()
 	if m < 1 || m > MaxWTXM {
@@ -206,14 +202,14 @@ func (l *layer4) wtxResponse(p *PICC, blk Block, end, delay time.Duration) *answ
 		return l.requestWTX(p, p.draw(), wtxmFor(remaining-budget/2, l.fwt), budget/2)
 	}
 	l.busy = false
-	return l.emit(p, l.pending, p.draw(), max(delay, remaining))
+	return l.emit(p, &l.pending, p.draw(), max(delay, remaining))
 }
 
 // rblock handles R(ACK) and R(NAK) by the PICC rules of §7.5.4.3: one
 // with the card's block number asks for the last block again; an R(ACK)
 // with the other number continues the card's chaining; an R(NAK) with the
 // other number gets an R(ACK).
-func (l *layer4) rblock(p *PICC, blk Block, delay time.Duration) *answer {
+func (l *layer4) rblock(p *PICC, blk *Block, delay time.Duration) *answer {
 	switch {
 	case l.waiting || l.busy:
 		if blk.NAK && blk.Num == l.bn && l.last != nil {
@@ -222,23 +218,25 @@ func (l *layer4) rblock(p *PICC, blk Block, delay time.Duration) *answer {
 		return nil
 	case blk.Num == l.bn:
 		if l.last == nil {
-			return l.emit(p, Block{Type: RBlock, Num: l.bn, HasCID: blk.HasCID, CID: l.cid}, p.draw(), delay)
+			return l.emit(p, &Block{Type: RBlock, Num: l.bn, HasCID: blk.HasCID, CID: l.cid}, p.draw(), delay)
 		}
 		return l.resend(p, delay)
 	case blk.NAK:
-		return l.emit(p, Block{Type: RBlock, Num: l.bn, HasCID: blk.HasCID, CID: l.cid}, p.draw(), delay)
+		return l.emit(p, &Block{Type: RBlock, Num: l.bn, HasCID: blk.HasCID, CID: l.cid}, p.draw(), delay)
 	case len(l.out) > 0:
 		l.bn ^= 1
 		l.echoCID = blk.HasCID
-		return l.emit(p, l.nextBlock(), p.draw(), delay)
+		var next Block
+		l.nextBlock(&next)
+		return l.emit(p, &next, p.draw(), delay)
 	}
 	return nil // an R(ACK) with nothing to continue
 }
 
 func (l *layer4) resend(p *PICC, delay time.Duration) *answer {
-	a := p.sendWith(p.draw(), l.last, "")
+	a := p.answerWith(p.draw(), l.last, "")
 	if p.notes {
-		if blk, err := ParseBlock(l.last); err == nil {
+		if blk, err := ParseBlock(l.last[:len(l.last)-2]); err == nil {
 			a.note = blk.String() + " (again)"
 		}
 	}
@@ -246,10 +244,10 @@ func (l *layer4) resend(p *PICC, delay time.Duration) *answer {
 	return a
 }
 
-// nextBlock takes the next I-block of the response from l.out, as long
-// as the FSD allows (16 bytes under TinyFrameSize).
-func (l *layer4) nextBlock() Block {
-	blk := Block{Type: IBlock, Num: l.bn, HasCID: l.echoCID, CID: l.cid}
+// nextBlock takes the next I-block of the response from l.out into blk,
+// as long as the FSD allows (16 bytes under TinyFrameSize).
+func (l *layer4) nextBlock(blk *Block) {
+	*blk = Block{Type: IBlock, Num: l.bn, HasCID: l.echoCID, CID: l.cid}
 	if l.nadFirst && l.hasNAD {
 		blk.HasNAD, blk.NAD = true, l.nad<<4&0x70|l.nad>>4&0x07 // SAD and DAD swapped
 	}
@@ -261,14 +259,13 @@ func (l *layer4) nextBlock() Block {
 	n := min(len(l.out), max(size-blk.Overhead(), 1))
 	blk.INF, blk.Chaining = l.out[:n], n < len(l.out)
 	l.out = l.out[n:]
-	return blk
 }
 
 // emit sends blk (CRC appended) after delay and keeps it as the last
 // block.
-func (l *layer4) emit(p *PICC, blk Block, fs []link.Fault, delay time.Duration) *answer {
-	l.last = blk.Append(l.last[:0])
-	a := p.sendWith(fs, l.last, "")
+func (l *layer4) emit(p *PICC, blk *Block, fs []link.Fault, delay time.Duration) *answer {
+	l.last = AppendCRC(l.typ, blk.Append(l.last[:0]))
+	a := p.answerWith(fs, l.last, "")
 	if p.notes {
 		a.note = blk.String()
 	}

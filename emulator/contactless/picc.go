@@ -68,8 +68,6 @@ type PICC struct {
 	// the card hears the next frame, so one of each is enough.
 	ans answer
 	buf []byte
-	// writes is the card's NVM write count after the last command.
-	writes uint64
 }
 
 // ProcessingTime returns how long the chip works on a command: from the
@@ -228,7 +226,6 @@ func (p *PICC) State() string {
 // (NVM recovery runs, the volatile state is lost), as a contact reset is.
 func (p *PICC) powerUp() {
 	p.card.PowerOn()
-	p.writes = p.card.NVMWrites()
 	p.st, p.halted, p.level, p.l4 = stIdle, false, 0, nil
 	p.rates, p.readyAt = Rates{Rate106, Rate106}, 0
 	if p.pr.typ == TypeB {
@@ -277,7 +274,7 @@ type answer struct {
 }
 
 // hear is the PICC's reaction to a reader's frame that ended at end.
-func (p *PICC) hear(tx Tx, start, end time.Duration) *answer {
+func (p *PICC) hear(tx *Tx, start, end time.Duration) *answer {
 	if p.st == stOff {
 		// Back in the field after a power loss: the card powers up.
 		p.powerUp()
@@ -299,7 +296,7 @@ func (p *PICC) hear(tx Tx, start, end time.Duration) *answer {
 			a.rate = p.rates.FromCard
 		}
 		if a.delay == 0 {
-			a.delay = ResponseDelay(p.pr.typ, tx)
+			a.delay = responseDelay(p.pr.typ, tx)
 		}
 	}
 	return a
@@ -354,7 +351,14 @@ func (p *PICC) send(body []byte, note string) *answer {
 
 func (p *PICC) sendWith(fs []link.Fault, body []byte, note string) *answer {
 	p.buf = AppendCRC(p.pr.typ, append(p.buf[:0], body...))
-	p.ans = answer{data: p.buf, note: note}
+	return p.answerWith(fs, p.buf, note)
+}
+
+// answerWith builds the answer of a frame, CRC included, that stays
+// unchanged until the card hears the next frame (the faults that change
+// it work on a copy).
+func (p *PICC) answerWith(fs []link.Fault, frame []byte, note string) *answer {
+	p.ans = answer{data: frame, note: note}
 	if fs == nil {
 		return &p.ans
 	}

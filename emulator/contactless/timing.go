@@ -173,7 +173,9 @@ func FrameDuration(t Type, n, lastBits int, rate BitRate, fromCard bool) time.Du
 // ResponseDelay returns the least time between the end of a reader's
 // frame and the start of a card's answer: the Type A FDT (which depends on
 // the logic value of the reader's last bit) or the Type B TR0.
-func ResponseDelay(t Type, tx Tx) time.Duration {
+func ResponseDelay(t Type, tx Tx) time.Duration { return responseDelay(t, &tx) }
+
+func responseDelay(t Type, tx *Tx) time.Duration {
 	if t == TypeB {
 		return Cycles(tr0B >> tx.Rates.FromCard.or106().Code())
 	}
@@ -188,7 +190,7 @@ var durFDTA1, durFDTA0 = Cycles(fdtA1), Cycles(fdtA0)
 // lastBitOne reports the logic value of the last bit a Type A reader
 // sends: the last data bit of a short or bit-oriented frame, else the odd
 // parity bit of the last byte.
-func lastBitOne(tx Tx) bool {
+func lastBitOne(tx *Tx) bool {
 	if len(tx.Data) == 0 {
 		return false
 	}

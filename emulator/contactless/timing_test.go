@@ -65,7 +65,7 @@ func TestLastBit(t *testing.T) {
 		b   byte
 		one bool
 	}{{0x00, true}, {0x01, false}, {0x03, true}, {0xFF, true}, {0xFE, false}} {
-		if got := lastBitOne(Tx{Data: []byte{c.b}}); got != c.one {
+		if got := lastBitOne(&Tx{Data: []byte{c.b}}); got != c.one {
 			t.Errorf("parity of %02X: %v", c.b, got)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 // erroneous frame sends the card back to IDLE (HALT for the * states); in
 // IDLE and HALT anything but REQA/WUPA is ignored; in PROTOCOL the
 // ISO/IEC 14443-4 layer has the frame.
-func (p *PICC) hearA(tx Tx, end time.Duration) *answer {
+func (p *PICC) hearA(tx *Tx, end time.Duration) *answer {
 	d := tx.Data
 	if len(d) == 1 && tx.LastBits == 7 {
 		return p.shortFrame(d[0] & 0x7F)
@@ -68,7 +68,7 @@ func (p *PICC) shortFrame(cmd byte) *answer {
 // anticollision handles the ANTICOLLISION and SELECT frames of the card's
 // cascade level (§6.5.2, §6.5.3): a card whose UID CLn does not match
 // the bits the reader sent stays silent in READY.
-func (p *PICC) anticollision(tx Tx) *answer {
+func (p *PICC) anticollision(tx *Tx) *answer {
 	d := tx.Data
 	if len(d) < 2 || d[0] != SelCode(p.level+1) {
 		p.otherA()
@@ -118,7 +118,7 @@ func (p *PICC) anticollision(tx Tx) *answer {
 // rats answers RATS with the ATS and enters the protocol state
 // (ISO/IEC 14443-4 §5.1, §5.2). The start-up frame guard time runs from
 // the end of the ATS.
-func (p *PICC) rats(param byte, tx Tx, end time.Duration) *answer {
+func (p *PICC) rats(param byte, tx *Tx, end time.Duration) *answer {
 	fsdi, cid := int(param>>4), param&0x0F
 	if cid == 15 {
 		p.otherA() // CID 15 is RFU
@@ -130,7 +130,7 @@ func (p *PICC) rats(param byte, tx Tx, end time.Duration) *answer {
 	p.st = stProtocol
 	p.l4 = newLayer4(p, FrameSize(ats.FSCI), FrameSize(fsdi), cid, ats.CID, true)
 	a := p.sendWith(fs, ats.Bytes(), fmt.Sprintf("ATS FSCI %d FWI %d SFGI %d", ats.FSCI, ats.FWI, ats.SFGI))
-	a.delay = ResponseDelay(TypeA, tx)
+	a.delay = responseDelay(TypeA, tx)
 	p.readyAt = end + a.delay + FrameDuration(TypeA, len(a.data), 0, p.rates.FromCard, true) + SFGT(p.pr.sfgi)
 	return a
 }

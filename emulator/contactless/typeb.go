@@ -12,7 +12,7 @@ import (
 // frame: REQB/WUPB with AFI and N slots, slot markers, ATTRIB and HLTB.
 // A frame with a bad CRC is ignored. In the protocol state the ISO/IEC
 // 14443-4 layer has every frame but HLTB.
-func (p *PICC) hearB(tx Tx, end time.Duration) *answer {
+func (p *PICC) hearB(tx *Tx, end time.Duration) *answer {
 	body, ok := CheckCRC(TypeB, tx.Data)
 	if ok && tx.LastBits == 0 && len(body) == 5 && body[0] == HLTBCmd && p.st != stIdle && p.st != stHalt {
 		if !bytes.Equal(body[1:5], p.pupi[:]) {
@@ -95,7 +95,7 @@ func (p *PICC) atqb(_ bool) *answer {
 
 // attrib handles ATTRIB (§7.10): the card it names enters the protocol
 // state with the frame size, CID and bit rates it sets.
-func (p *PICC) attrib(body []byte, tx Tx, end time.Duration) *answer {
+func (p *PICC) attrib(body []byte, tx *Tx, end time.Duration) *answer {
 	if p.st != stReady {
 		return nil
 	}
@@ -112,7 +112,7 @@ func (p *PICC) attrib(body []byte, tx Tx, end time.Duration) *answer {
 		return nil
 	}
 	ans := p.send([]byte{byte(DefaultMBLI<<4) | byte(a.CID)}, fmt.Sprintf("answer to ATTRIB, CID %d", a.CID))
-	ans.delay, ans.rate = ResponseDelay(TypeB, tx), p.rates.FromCard
+	ans.delay, ans.rate = responseDelay(TypeB, tx), p.rates.FromCard
 	p.st = stProtocol
 	p.l4 = newLayer4(p, FrameSize(p.announcedFSCI), FrameSize(a.FSDI), byte(a.CID), p.pr.cid, false)
 	// The new bit rates apply from the next frame; the guard time, when
