@@ -13,7 +13,7 @@ import (
 // The link-contactless suite: a reader's ISO/IEC 14443 link layer under
 // the faults of emulator/link (see link_contactless_suite.go).
 func init() {
-	Register(&Suite{ModelOnly: true, Name: "link-contactless", Title: "Contactless link layer of a reader: ISO/IEC 14443-3/-4 under injected faults", Cases: linkContactlessCases})
+	Register(&Suite{ModelOnly: true, Name: LinkContactlessSuite, Title: "Contactless link layer of a reader: ISO/IEC 14443-3/-4 under injected faults", Cases: linkContactlessCases})
 }
 
 func lcCase(id, title, clause string, run func(s *S)) *Case {

@@ -28,6 +28,9 @@ import (
 // names a reader behind the frame stream: "exec:PROGRAM [ARGS]" or
 // "tcp:HOST:PORT" (see conformance/pcd, stream.go).
 
+// LinkContactlessSuite is the name of the contactless link-layer suite.
+const LinkContactlessSuite = "link-contactless"
+
 // ContactlessReader opens the reader the link-contactless suite plays
 // against, one per case; close ends it. Nil: SSCARD_PCD, or the
 // reference PCD.

@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"github.com/sscard/sscard/conformance"
+	"github.com/sscard/sscard/conformance/ifd"
+	"github.com/sscard/sscard/conformance/linkcontact"
+	"github.com/sscard/sscard/conformance/pcd"
 	"github.com/sscard/sscard/conformance/terminal"
 	"github.com/sscard/sscard/emulator/nvm"
 	"github.com/sscard/sscard/emulator/profile"
@@ -40,7 +43,7 @@ var isTerminal = func(w io.Writer) bool {
 }
 
 func runConform(args []string, stdout, stderr io.Writer) int {
-	f := newFlags("conform", "sscard conform [--suite NAME] [--case GLOB] [--card persona|file] [--reader NAME [--diff]] [--report text|json|junit] [--out FILE]", `
+	f := newFlags("conform", "sscard conform [--suite NAME] [--case GLOB] [--card persona|file] [--reader NAME [--diff]] [--ifd SPEC] [--pcd SPEC] [--report text|json|junit] [--out FILE]", `
 Run the conformance suites and print a report. Without --reader the suites
 run against the built-in model: each case on a fresh emulated card, in the
 persona it needs (or the card of --card). With --reader they run against the
@@ -48,6 +51,13 @@ card in that PC/SC reader, checked against the profile --card declares for
 it (its data, keys and state); destructive cases are skipped there unless
 --allow-destructive. With --diff each case runs on the real card and on the
 model, and every byte where the chip departs from the model is reported.
+
+With --ifd or --pcd the link-layer suites (link-contact, link-contactless)
+play the model card against a reader under test instead of the reference
+readers: a program speaking the frame stream on its standard input and
+output (exec:PROGRAM [ARGS], one process per case) or a reader listening on
+a socket (tcp:HOST:PORT, unix:PATH, one connection per case). Without
+--suite, only those suites run.
 
 The exit status is 0 when every case passed (or was skipped), 1 when a case
 failed, errored or diverged, 2 for a wrong command line.`)
@@ -63,6 +73,8 @@ failed, errored or diverged, 2 for a wrong command line.`)
 	out := f.String("out", "", "write the report to `FILE` (atomically) instead of standard output")
 	list := f.Bool("list", false, "list the selected cases and exit")
 	mutant := f.String("mutant", "", "run against a deliberately broken model card `NAME` (\"list\" lists them), to see the suites catch it")
+	ifdSpec := f.String("ifd", "", "the contact reader under test of suite link-contact: `SPEC` exec:PROGRAM [ARGS], tcp:HOST:PORT or unix:PATH")
+	pcdSpec := f.String("pcd", "", "the contactless reader under test of suite link-contactless: `SPEC` as for --ifd")
 	pos, code, done := f.parse(args, stdout, stderr)
 	if done {
 		return code
@@ -79,6 +91,19 @@ failed, errored or diverged, 2 for a wrong command line.`)
 	}
 	if *reader != "" && *card == "" {
 		return f.usageError(stderr, "--reader needs --card: the persona or profile file the card is checked against")
+	}
+	if (*ifdSpec != "" || *pcdSpec != "") && (*reader != "" || *mutant != "") {
+		return f.usageError(stderr, "--ifd and --pcd test a reader against the model card: no --reader or --mutant")
+	}
+	under, restore, err := linkReaders(*ifdSpec, *pcdSpec)
+	if err != nil {
+		return f.usageError(stderr, err.Error())
+	}
+	defer restore()
+	if len(suitesF) == 0 {
+		for _, r := range under {
+			suitesF = append(suitesF, r.suite)
+		}
 	}
 	opt := conformance.Options{
 		Selection:        conformance.Selection{Suites: suitesF, Cases: casesF},
@@ -143,7 +168,46 @@ failed, errored or diverged, 2 for a wrong command line.`)
 		fmt.Fprintf(stderr, "sscard conform: %v\n", err)
 		return exitFail
 	}
+	for _, r := range under {
+		rep.Target += "; " + r.suite + " reader under test " + r.spec
+	}
 	return writeReport(rep, rf, *out, "conform", stdout, stderr)
+}
+
+// linkReader is a reader under test of a link-layer suite.
+type linkReader struct{ suite, spec string }
+
+// linkReaders points the link-layer suites at the readers --ifd and --pcd
+// name, checking the specs first; restore points them back.
+func linkReaders(ifdSpec, pcdSpec string) (out []linkReader, restore func(), err error) {
+	oldIFD, oldPCD := linkcontact.Reader, conformance.ContactlessReader
+	restore = func() { linkcontact.Reader, conformance.ContactlessReader = oldIFD, oldPCD }
+	var fac ifd.Factory
+	if ifdSpec != "" {
+		if fac, err = ifd.OpenFactory(ifdSpec, os.Stderr); err != nil {
+			return nil, nil, fmt.Errorf("--ifd: %w", err)
+		}
+		out = append(out, linkReader{linkcontact.SuiteName, ifdSpec})
+	}
+	if pcdSpec != "" {
+		if _, err := ifd.OpenFactory(pcdSpec, nil); err != nil { // the same syntax
+			return nil, nil, fmt.Errorf("--pcd: %w", err)
+		}
+		out = append(out, linkReader{conformance.LinkContactlessSuite, pcdSpec})
+	}
+	if fac != nil {
+		linkcontact.Reader = fac
+	}
+	if pcdSpec != "" {
+		conformance.ContactlessReader = func() (pcd.Reader, func() error, error) {
+			sr, err := pcd.OpenStreamReader(pcdSpec)
+			if err != nil {
+				return nil, nil, err
+			}
+			return sr, sr.Close, nil
+		}
+	}
+	return out, restore, nil
 }
 
 func mutantTarget(name string) (conformance.Target, error) {

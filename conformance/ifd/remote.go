@@ -4,12 +4,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/sscard/sscard/emulator/link"
 	"io"
 	"net"
 	"os/exec"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/sscard/sscard/emulator/link"
 
 	"github.com/sscard/sscard/emulator/contact"
 )
@@ -81,7 +83,7 @@ func streamErr(err error) error {
 	if errors.Is(err, ErrStream) {
 		return err
 	}
-	return streamErr(err)
+	return fmt.Errorf("%w: %w", ErrStream, err)
 }
 
 // Remote is a reader in another program, reached through the frame stream:
@@ -336,8 +338,17 @@ func Command(stderr io.Writer, name string, args ...string) Factory {
 			io.Writer
 		}{out, in}
 		return NewRemote(rw, line, closerFunc(func() error {
-			in.Close()
-			return cmd.Wait()
+			in.Close() // the end of the stream ends the session
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				return fmt.Errorf("reader %s did not exit at the end of the stream: killed", name)
+			}
 		})), nil
 	}
 }
@@ -346,12 +357,34 @@ func Command(stderr io.Writer, name string, args ...string) Factory {
 // reader is a new connection (network "tcp" or "unix").
 func Dial(network, addr string) Factory {
 	return func(line contact.Line) (Reader, error) {
-		conn, err := net.Dial(network, addr)
+		conn, err := net.DialTimeout(network, addr, 5*time.Second)
 		if err != nil {
 			return nil, fmt.Errorf("connecting to reader %s: %w", addr, err)
 		}
 		return NewRemote(conn, line, conn), nil
 	}
+}
+
+// OpenFactory returns the Factory of the reader a spec names, the syntax
+// of the contactless side's SSCARD_PCD: "exec:PROGRAM [ARGS]" (split on
+// spaces; a process per reader, its standard error to stderr),
+// "tcp:HOST:PORT" or "unix:PATH" (a connection per reader).
+func OpenFactory(spec string, stderr io.Writer) (Factory, error) {
+	kind, rest, _ := strings.Cut(spec, ":")
+	switch kind {
+	case "exec":
+		f := strings.Fields(rest)
+		if len(f) == 0 {
+			return nil, fmt.Errorf("reader %q: no program after exec:", spec)
+		}
+		return Command(stderr, f[0], f[1:]...), nil
+	case "tcp", "unix":
+		if strings.TrimSpace(rest) == "" {
+			return nil, fmt.Errorf("reader %q: no address after %s:", spec, kind)
+		}
+		return Dial(kind, rest), nil
+	}
+	return nil, fmt.Errorf("reader %q: want exec:PROGRAM [ARGS], tcp:HOST:PORT or unix:PATH", spec)
 }
 
 type closerFunc func() error

@@ -2,11 +2,13 @@ package linkcontact
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/sscard/sscard/conformance/ifd"
 	"github.com/sscard/sscard/conformance/terminal"
 	"github.com/sscard/sscard/emulator/contact"
 	"github.com/sscard/sscard/emulator/iso7816"
@@ -94,6 +96,9 @@ var allCases = []Case{
 		atr, err := e.Reader.Activate()
 		frames := e.ReaderFrames(mark)
 		if len(frames) == 0 || frames[0].Data[0] != contact.PPSS {
+			if err != nil {
+				e.Fatalf("activation failed before any PPS: %v", err)
+			}
 			e.Skipf("the reader sends no PPS")
 		}
 		if err != nil {
@@ -128,8 +133,15 @@ var allCases = []Case{
 	}},
 	{ID: "LINK-C-007", Title: "Mute card: activation fails, the reader neither hangs nor invents an ATR", Clause: clauseATR + ".1", Run: func(e *Env) {
 		e.Open(Setup{Faults: []string{"contact:drop:always"}})
-		if atr, err := e.Reader.Activate(); err == nil {
+		mark := e.Mark()
+		atr, err := e.Reader.Activate()
+		switch {
+		case err == nil:
 			e.Errorf("activation of a mute card succeeded with ATR %X", atr)
+		case errors.Is(err, ifd.ErrStream):
+			e.Fatalf("the reader broke off: %v", err)
+		case e.Count(mark, "cold reset") == 0:
+			e.Errorf("activation failed (%v) without the reader ever resetting the card", err)
 		}
 		if _, err := e.Transmit(pinTries); err == nil {
 			e.Errorf("a command to a mute card succeeded")

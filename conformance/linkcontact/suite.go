@@ -2,11 +2,13 @@ package linkcontact
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 
 	"github.com/sscard/sscard/conformance"
 	"github.com/sscard/sscard/conformance/ifd"
+	"github.com/sscard/sscard/emulator/contact"
 	"github.com/sscard/sscard/emulator/profile"
 )
 
@@ -17,9 +19,31 @@ func init() {
 	conformance.Register(&conformance.Suite{
 		ModelOnly: true,
 		Name:      SuiteName,
-		Title:     "Reader link layer, contact (ISO/IEC 7816-3): the reference IFD against the card side with injected faults",
-		Cases:     ConformanceCases(ifd.Reference),
+		Title:     "Reader link layer, contact (ISO/IEC 7816-3): a reader (the reference IFD by default) against the card side with injected faults",
+		Cases:     ConformanceCases(readerUnderTest),
 	})
+}
+
+// Reader builds the readers the registered suite plays against, one per
+// case. Nil: the reader the environment variable SSCARD_IFD names
+// ("exec:PROGRAM [ARGS]", "tcp:HOST:PORT" or "unix:PATH", see
+// ifd.OpenFactory), or the reference IFD. `sscard conform --ifd` sets it.
+var Reader ifd.Factory
+
+// readerUnderTest is the registered suite's factory: Reader, SSCARD_IFD
+// or the reference IFD, looked up for each case.
+func readerUnderTest(line contact.Line) (ifd.Reader, error) {
+	if Reader != nil {
+		return Reader(line)
+	}
+	if spec := os.Getenv("SSCARD_IFD"); spec != "" {
+		f, err := ifd.OpenFactory(spec, os.Stderr)
+		if err != nil {
+			return nil, err
+		}
+		return f(line)
+	}
+	return ifd.Reference(line)
 }
 
 // Cases returns the cases in order.

@@ -2,6 +2,7 @@ package contact
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/sscard/sscard/emulator/iso7816"
@@ -15,6 +16,15 @@ import (
 // R-block asking for the card's last I-block gets it again; any other
 // R-block gets the card's last block again (rule 7.2, and rule 7.3 for an
 // S request); S(RESYNCH request) resets the sequence numbers and sizes.
+// After MaxT1ErrorReplies error R-blocks in a row the card stays in
+// reception mode (rule 7.4.3): it answers nothing until an error-free
+// block arrives, and the reader's BWT runs out.
+
+// MaxT1ErrorReplies is the number of consecutive R-blocks with an error
+// bit the card sends before it stays silent: its first answer and two
+// retransmissions, as many attempts as rule 7.4.1 allows the interface
+// device [model].
+const MaxT1ErrorReplies = 3
 
 // maxAPDU bounds a chained command: an extended APDU with 65535 data bytes
 // and Le.
@@ -42,6 +52,7 @@ type t1State struct {
 	awaitINF   byte
 	ready      time.Duration // when the response is computed
 	wtx        int           // multiplier granted by the last S(WTX response)
+	errs       int           // error R-blocks sent in a row (rule 7.4.3)
 	buf        []byte
 }
 
@@ -56,22 +67,21 @@ func (s *t1State) reset(a *iso7816.ATR) {
 	s.in, s.resp, s.pre = s.in[:0], nil, s.pre[:0]
 	s.respOff, s.chaining = 0, false
 	s.last, s.lastI, s.lastIAcked = s.last[:0], s.lastI[:0], true
-	s.awaiting, s.wtx = noS, 0
+	s.awaiting, s.wtx, s.errs = noS, 0, 0
 }
 
 func (c *ICC) t1Handle(frame []byte) {
-	s := &c.t1
 	blk, err := ParseBlock(frame, c.info.CRC)
 	if err != nil {
 		code := byte(RErrOther)
 		if errors.Is(err, ErrEDC) {
 			code = RErrEDC
 		}
-		c.t1Reply(RPCB(s.nr, code), nil)
+		c.t1Error(code)
 		return
 	}
 	if blk.NAD != 0 {
-		c.t1Reply(RPCB(s.nr, RErrOther), nil)
+		c.t1Error(RErrOther)
 		return
 	}
 	switch blk.Kind() {
@@ -88,7 +98,7 @@ func (c *ICC) t1Handle(frame []byte) {
 func (c *ICC) t1I(blk Block) {
 	s := &c.t1
 	if s.chaining || s.awaiting != noS || blk.NS() != s.nr || len(blk.INF) > s.ifsc || len(s.in)+len(blk.INF) > maxAPDU {
-		c.t1Reply(RPCB(s.nr, RErrOther), nil)
+		c.t1Error(RErrOther)
 		return
 	}
 	s.nr ^= 1
@@ -228,12 +238,12 @@ func (c *ICC) t1S(blk Block) {
 			s.lastIAcked = true
 			c.t1Reply(SPCB(SAbort, true), nil)
 		default: // only the card asks for more time
-			c.t1Reply(RPCB(s.nr, RErrOther), nil)
+			c.t1Error(RErrOther)
 		}
 		return
 	}
 	if fn != s.awaiting || fn != SAbort && (len(blk.INF) != 1 || blk.INF[0] != s.awaitINF) {
-		c.t1Reply(RPCB(s.nr, RErrOther), nil)
+		c.t1Error(RErrOther)
 		return
 	}
 	s.awaiting = noS
@@ -245,6 +255,22 @@ func (c *ICC) t1S(blk Block) {
 		c.owe = c.bwt() * time.Duration(s.wtx)
 	}
 	c.t1Continue(c.frameFaults())
+}
+
+// t1Error answers a block the card cannot take with an R-block naming the
+// expected I-block and the error, or, after MaxT1ErrorReplies of them in
+// a row, with nothing (rule 7.4.3): the card stays in reception mode.
+func (c *ICC) t1Error(code byte) {
+	s := &c.t1
+	if s.errs >= MaxT1ErrorReplies {
+		if !c.mute {
+			c.emit(c.lastLead, nil, fmt.Sprintf("no answer: the card stays in reception mode after %d error R-blocks (ISO/IEC 7816-3 rule 7.4.3)", s.errs), "", 0)
+		}
+		return
+	}
+	n := s.errs
+	c.t1Reply(RPCB(s.nr, code), nil)
+	s.errs = n + 1
 }
 
 // t1Reply sends a block answering the reader at once.
@@ -264,6 +290,7 @@ func (c *ICC) t1Send(at time.Duration, pcb byte, inf []byte, fs []link.Fault, fa
 // become the card's last block.
 func (c *ICC) t1SendRaw(at time.Duration, block []byte, fs []link.Fault, fault string) {
 	s := &c.t1
+	s.errs = 0 // t1Error counts its own R-block after sending it
 	s.last = append(s.last[:0], block...)
 	if c.mute {
 		return
