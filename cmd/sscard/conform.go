@@ -13,6 +13,7 @@ import (
 	"github.com/sscard/sscard/conformance/linkcontact"
 	"github.com/sscard/sscard/conformance/pcd"
 	"github.com/sscard/sscard/conformance/terminal"
+	"github.com/sscard/sscard/emulator/link"
 	"github.com/sscard/sscard/emulator/nvm"
 	"github.com/sscard/sscard/emulator/profile"
 )
@@ -190,7 +191,7 @@ func linkReaders(ifdSpec, pcdSpec string) (out []linkReader, restore func(), err
 		out = append(out, linkReader{linkcontact.SuiteName, ifdSpec})
 	}
 	if pcdSpec != "" {
-		if _, err := ifd.OpenFactory(pcdSpec, nil); err != nil { // the same syntax
+		if _, err := link.ParsePeer(pcdSpec); err != nil {
 			return nil, nil, fmt.Errorf("--pcd: %w", err)
 		}
 		out = append(out, linkReader{conformance.LinkContactlessSuite, pcdSpec})

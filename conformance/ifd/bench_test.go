@@ -2,7 +2,8 @@ package ifd
 
 import (
 	"testing"
-	"time"
+
+	"github.com/sscard/sscard/internal/benchratio"
 
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/contact"
@@ -118,20 +119,5 @@ func roundTripRatio(b *testing.B, apdu []byte) {
 	if err != nil || len(got) != len(want) || got[len(got)-2] != want[len(want)-2] {
 		b.Fatalf("T=1 %X %v, bare %X", got, err, want)
 	}
-	const batch = 2000
-	best := func(cur time.Duration, run func()) time.Duration {
-		start := time.Now()
-		for range batch {
-			run()
-		}
-		return min(cur, time.Since(start))
-	}
-	bestBare, bestT1 := time.Hour, time.Hour
-	for b.Loop() {
-		bestBare = best(bestBare, func() { bare.Transmit(apdu) })
-		bestT1 = best(bestT1, func() { r.Transmit(apdu) })
-	}
-	b.ReportMetric(float64(bestBare.Nanoseconds())/batch, "bare-ns/op")
-	b.ReportMetric(float64(bestT1.Nanoseconds())/batch, "T1-ns/op")
-	b.ReportMetric(float64(bestT1)/float64(bestBare), "ratio")
+	benchratio.Report(b, "T1", func() { bare.Transmit(apdu) }, func() { r.Transmit(apdu) })
 }

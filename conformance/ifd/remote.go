@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"os/exec"
-	"strings"
 	"sync"
 	"time"
 
@@ -317,74 +314,39 @@ func (l *remoteLine) Deactivate() error { return l.ok(MsgOff, nil) }
 // Command is the Factory of a reader that is a program: each reader is a
 // new process running name with args, speaking the frame stream on its
 // standard input and output. Its standard error goes to stderr (if not
-// nil).
+// nil). Closing the reader ends the stream and waits for the program
+// (killed after link.PeerTimeout).
 func Command(stderr io.Writer, name string, args ...string) Factory {
-	return func(line contact.Line) (Reader, error) {
-		cmd := exec.Command(name, args...)
-		cmd.Stderr = stderr
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			return nil, err
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			return nil, err
-		}
-		if err := cmd.Start(); err != nil {
-			return nil, fmt.Errorf("starting reader %s: %w", name, err)
-		}
-		rw := struct {
-			io.Reader
-			io.Writer
-		}{out, in}
-		return NewRemote(rw, line, closerFunc(func() error {
-			in.Close() // the end of the stream ends the session
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				return err
-			case <-time.After(5 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-				return fmt.Errorf("reader %s did not exit at the end of the stream: killed", name)
-			}
-		})), nil
-	}
+	return peerFactory(link.Peer{Network: "exec", Args: append([]string{name}, args...)}, stderr)
 }
 
 // Dial is the Factory of a reader that listens on a network address: each
 // reader is a new connection (network "tcp" or "unix").
 func Dial(network, addr string) Factory {
-	return func(line contact.Line) (Reader, error) {
-		conn, err := net.DialTimeout(network, addr, 5*time.Second)
-		if err != nil {
-			return nil, fmt.Errorf("connecting to reader %s: %w", addr, err)
-		}
-		return NewRemote(conn, line, conn), nil
-	}
+	return peerFactory(link.Peer{Network: network, Addr: addr}, nil)
 }
 
-// OpenFactory returns the Factory of the reader a spec names, the syntax
-// of the contactless side's SSCARD_PCD: "exec:PROGRAM [ARGS]" (split on
-// spaces; a process per reader, its standard error to stderr),
-// "tcp:HOST:PORT" or "unix:PATH" (a connection per reader).
+// OpenFactory returns the Factory of the reader a spec names
+// (link.ParsePeer), the syntax of the contactless side's SSCARD_PCD:
+// "exec:PROGRAM [ARGS]" (split on spaces; a process per reader, its
+// standard error to stderr), "tcp:HOST:PORT" or "unix:PATH" (a connection
+// per reader).
 func OpenFactory(spec string, stderr io.Writer) (Factory, error) {
-	kind, rest, _ := strings.Cut(spec, ":")
-	switch kind {
-	case "exec":
-		f := strings.Fields(rest)
-		if len(f) == 0 {
-			return nil, fmt.Errorf("reader %q: no program after exec:", spec)
-		}
-		return Command(stderr, f[0], f[1:]...), nil
-	case "tcp", "unix":
-		if strings.TrimSpace(rest) == "" {
-			return nil, fmt.Errorf("reader %q: no address after %s:", spec, kind)
-		}
-		return Dial(kind, rest), nil
+	p, err := link.ParsePeer(spec)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("reader %q: want exec:PROGRAM [ARGS], tcp:HOST:PORT or unix:PATH", spec)
+	return peerFactory(p, stderr), nil
+}
+
+func peerFactory(p link.Peer, stderr io.Writer) Factory {
+	return func(line contact.Line) (Reader, error) {
+		rw, closeFn, err := p.Open(stderr)
+		if err != nil {
+			return nil, err
+		}
+		return NewRemote(rw, line, closerFunc(closeFn)), nil
+	}
 }
 
 type closerFunc func() error

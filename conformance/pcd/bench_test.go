@@ -2,7 +2,8 @@ package pcd
 
 import (
 	"testing"
-	"time"
+
+	"github.com/sscard/sscard/internal/benchratio"
 
 	"github.com/sscard/sscard/emulator/contactless"
 )
@@ -103,20 +104,5 @@ func roundTripRatio(b *testing.B, apdu []byte) {
 	if _, err := r.Transmit(selectSSSE); err != nil {
 		b.Fatal(err)
 	}
-	const batch = 2000
-	best := func(cur time.Duration, run func()) time.Duration {
-		start := time.Now()
-		for range batch {
-			run()
-		}
-		return min(cur, time.Since(start))
-	}
-	bestBare, bestAir := time.Hour, time.Hour
-	for b.Loop() {
-		bestBare = best(bestBare, func() { bare.Transmit(apdu) })
-		bestAir = best(bestAir, func() { r.Transmit(apdu) })
-	}
-	b.ReportMetric(float64(bestBare.Nanoseconds())/batch, "bare-ns/op")
-	b.ReportMetric(float64(bestAir.Nanoseconds())/batch, "14443-ns/op")
-	b.ReportMetric(float64(bestAir)/float64(bestBare), "ratio")
+	benchratio.Report(b, "14443", func() { bare.Transmit(apdu) }, func() { r.Transmit(apdu) })
 }

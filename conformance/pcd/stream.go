@@ -5,16 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/sscard/sscard/emulator/link"
 	"io"
-	"net"
 	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/sscard/sscard/emulator/contactless"
+	"github.com/sscard/sscard/emulator/link"
 )
 
 // The frame stream lets a reader that is not Go (firmware built for the
@@ -104,63 +101,36 @@ func NewStreamReader(rw io.ReadWriter, close func() error) *StreamReader {
 // ExecReader starts a reader program and talks to it over its standard
 // input and output; what it writes on its standard error goes to ours.
 func ExecReader(name string, args ...string) (*StreamReader, error) {
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
+	rw, closeFn, err := link.StartPeer(os.Stderr, name, args...)
 	if err != nil {
 		return nil, err
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting reader %s: %w", name, err)
-	}
-	rw := struct {
-		io.Reader
-		io.Writer
-	}{out, in}
-	return NewStreamReader(rw, func() error {
-		in.Close() // the end of the stream ends the session
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			return fmt.Errorf("reader %s did not exit at the end of the stream: killed", name)
-		}
-	}), nil
+	return NewStreamReader(rw, closeFn), nil
 }
 
 // DialReader connects to a reader listening on a network address
 // (network "tcp" or "unix").
 func DialReader(network, addr string) (*StreamReader, error) {
-	c, err := net.DialTimeout(network, addr, 5*time.Second)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to reader %s: %w", addr, err)
-	}
-	return NewStreamReader(c, c.Close), nil
+	return openPeer(link.Peer{Network: network, Addr: addr})
 }
 
-// OpenStreamReader opens the reader a spec names: "exec:PROGRAM ARGS..."
-// (split on spaces), "tcp:HOST:PORT" or "unix:PATH".
+// OpenStreamReader opens the reader a spec names (link.ParsePeer):
+// "exec:PROGRAM ARGS..." (split on spaces), "tcp:HOST:PORT" or
+// "unix:PATH".
 func OpenStreamReader(spec string) (*StreamReader, error) {
-	switch {
-	case strings.HasPrefix(spec, "exec:"):
-		f := strings.Fields(strings.TrimPrefix(spec, "exec:"))
-		if len(f) == 0 {
-			return nil, fmt.Errorf("reader %q: no program after exec:", spec)
-		}
-		return ExecReader(f[0], f[1:]...)
-	case strings.HasPrefix(spec, "tcp:"):
-		return DialReader("tcp", strings.TrimPrefix(spec, "tcp:"))
-	case strings.HasPrefix(spec, "unix:"):
-		return DialReader("unix", strings.TrimPrefix(spec, "unix:"))
+	p, err := link.ParsePeer(spec)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("reader %q: want exec:PROGRAM [ARGS], tcp:HOST:PORT or unix:PATH", spec)
+	return openPeer(p)
+}
+
+func openPeer(p link.Peer) (*StreamReader, error) {
+	rw, closeFn, err := p.Open(os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	return NewStreamReader(rw, closeFn), nil
 }
 
 // Close ends the session with the reader.

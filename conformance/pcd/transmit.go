@@ -84,11 +84,12 @@ const (
 	maxWTX      = 32
 )
 
-// exchange sends a block (a frame with its CRC) and leaves the card's answer to it in got: an
-// I-block with the reader's block number, or an R(ACK) with it. It runs
-// the error recovery and the waiting time extensions. cardChaining says
-// the block is an R(ACK) asking for the card's next chained block. got's
-// INF aliases the received frame, valid until the next exchange.
+// exchange sends a block (a frame with its CRC) and leaves the card's
+// answer to it in got: an I-block with the reader's block number, or an
+// R(ACK) with it. It runs the error recovery and the waiting time
+// extensions. cardChaining says the block is an R(ACK) asking for the
+// card's next chained block. got's INF aliases the received frame, valid
+// until the next exchange.
 func (r *PCD) exchange(block []byte, cardChaining bool, got *contactless.Block) error {
 	toSend := block
 	timeout := r.fwt + r.opt.Margin
@@ -108,6 +109,8 @@ func (r *PCD) exchange(block []byte, cardChaining bool, got *contactless.Block) 
 		timeout = r.fwt + r.opt.Margin // a WTX lasts one wait
 		ok := r.parse(&rx, err, got)
 		switch {
+		case ok && got.Type == contactless.IBlock && got.Num == r.bn:
+			return nil // the answer
 		case !ok:
 			why := "invalid block"
 			if err != nil {
@@ -139,8 +142,6 @@ func (r *PCD) exchange(block []byte, cardChaining bool, got *contactless.Block) 
 			toSend = r.last
 		case got.Type == contactless.RBlock && !got.NAK && !cardChaining && r.chainingLast():
 			return nil // rule 7
-		case got.Type == contactless.IBlock && got.Num == r.bn:
-			return nil
 		default:
 			// An R(NAK), an S(DESELECT), an R(ACK) where none is due, an
 			// I-block with the wrong number: invalid (rule 4).

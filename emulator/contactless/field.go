@@ -154,7 +154,7 @@ func (f *Field) addEvent(e Event) {
 }
 
 // Transceive implements Air.
-func (f *Field) Transceive(tx Tx) (Rx, error) {
+func (f *Field) Transceive(tx Tx) (rx Rx, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.on {
@@ -173,9 +173,9 @@ func (f *Field) Transceive(tx Tx) (Rx, error) {
 	if listen <= 0 {
 		listen = FWTActivation
 	}
-	var x Exchange
+	var x *Exchange // recorded exchanges only
 	if f.record {
-		x = Exchange{Tx: tx, Start: start, End: end, Listen: listen}
+		x = &Exchange{Tx: tx, Start: start, End: end, Listen: listen}
 		x.Tx.Data = slices.Clone(tx.Data)
 	}
 	if f.trace != nil {
@@ -200,38 +200,37 @@ func (f *Field) Transceive(tx Tx) (Rx, error) {
 		live = append(live, a)
 	}
 	f.live = live
-	if faults != nil {
+	if faults != nil && x != nil {
 		x.Faults = strings.Join(faults, ", ")
 	}
-	rx, err := f.deliver(&tx, end, listen, live, &x)
-	if f.record {
+	err = f.deliver(&rx, &tx, end, listen, live, x)
+	if x != nil {
 		x.Rx, x.Err = rx, err
 		x.Rx.Data = slices.Clone(rx.Data)
-		f.exchanges = append(f.exchanges, x)
+		f.exchanges = append(f.exchanges, *x)
 	}
 	return rx, err
 }
 
-// deliver places the cards' answers in time, merges them and decides
-// whether the reader heard them.
-func (f *Field) deliver(tx *Tx, end, listen time.Duration, live []*answer, x *Exchange) (Rx, error) {
+// deliver places the cards' answers in time, merges them into rx and
+// decides whether the reader heard them.
+func (f *Field) deliver(rx *Rx, tx *Tx, end, listen time.Duration, live []*answer, x *Exchange) error {
 	if len(live) == 0 {
 		f.clock.Advance(end + listen - f.clock.Now())
 		if f.trace != nil {
 			f.trace.Add(link.Frame{Interface: link.Contactless, Dir: link.FromCard, Start: end, Duration: listen, Note: "time-out: no answer"})
 		}
-		return Rx{}, ErrTimeout
+		return ErrTimeout
 	}
 	delay := live[0].delay
 	for _, a := range live[1:] {
 		delay = min(delay, a.delay)
 	}
-	var rx Rx
 	if len(live) == 1 {
 		a := live[0]
-		rx.Data, rx.Align, rx.LastBits = a.data, a.align, a.lastBits
+		*rx = Rx{Data: a.data, Align: a.align, LastBits: a.lastBits}
 	} else {
-		rx = merge(live)
+		*rx = merge(live)
 	}
 	rx.Start = end + delay
 	for _, a := range live {
@@ -240,35 +239,43 @@ func (f *Field) deliver(tx *Tx, end, listen time.Duration, live []*answer, x *Ex
 	f.lastEnd, f.lastType, f.lastRate = rx.Start+rx.Duration, tx.Type, live[0].rate
 	heard := delay <= listen
 	if f.trace != nil {
-		note := live[0].note
-		var fault []string
-		for _, a := range live {
-			if a.faults != nil {
-				fault = append(fault, faultNote(a))
-			}
-		}
-		if len(live) > 1 {
-			note = fmt.Sprintf("%d cards", len(live))
-			if rx.Collided {
-				note += fmt.Sprintf(", collision at bit %d", rx.CollisionBit)
-			}
-		}
-		if rx.Align != 0 {
-			note += fmt.Sprintf(" (from bit %d)", rx.Align)
-		}
-		if !heard {
-			note += " (after the reader stopped listening)"
-		}
-		f.trace.Add(link.Frame{Interface: link.Contactless, Dir: link.FromCard, Data: rx.Data, Bits: bitsOf(len(rx.Data), rx.Align, rx.LastBits),
-			Start: rx.Start, Duration: rx.Duration, Note: note, Fault: strings.Join(fault, ", ")})
+		f.traceAnswer(rx, live, heard)
 	}
 	if !heard {
-		x.Unheard = true
+		if x != nil {
+			x.Unheard = true
+		}
 		f.clock.Advance(max(end+listen, f.lastEnd) - f.clock.Now())
-		return Rx{}, ErrTimeout
+		*rx = Rx{}
+		return ErrTimeout
 	}
 	f.clock.Advance(f.lastEnd - f.clock.Now())
-	return rx, nil
+	return nil
+}
+
+// traceAnswer traces the cards' answer as the reader received it.
+func (f *Field) traceAnswer(rx *Rx, live []*answer, heard bool) {
+	note := live[0].note
+	var fault []string
+	for _, a := range live {
+		if a.faults != nil {
+			fault = append(fault, faultNote(a))
+		}
+	}
+	if len(live) > 1 {
+		note = fmt.Sprintf("%d cards", len(live))
+		if rx.Collided {
+			note += fmt.Sprintf(", collision at bit %d", rx.CollisionBit)
+		}
+	}
+	if rx.Align != 0 {
+		note += fmt.Sprintf(" (from bit %d)", rx.Align)
+	}
+	if !heard {
+		note += " (after the reader stopped listening)"
+	}
+	f.trace.Add(link.Frame{Interface: link.Contactless, Dir: link.FromCard, Data: rx.Data, Bits: bitsOf(len(rx.Data), rx.Align, rx.LastBits),
+		Start: rx.Start, Duration: rx.Duration, Note: note, Fault: strings.Join(fault, ", ")})
 }
 
 // bitsOf returns the length in bits of a frame that is not whole bytes,
