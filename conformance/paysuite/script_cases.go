@@ -1,6 +1,8 @@
 package paysuite
 
 import (
+	"bytes"
+
 	"github.com/sscard/sscard/conformance"
 	"github.com/sscard/sscard/conformance/emv"
 	"github.com/sscard/sscard/conformance/terminal"
@@ -58,6 +60,9 @@ func blockOnline(s *conformance.S, sm bool, cmd emv.ScriptCommand) *emv.Result {
 	if !r.TSI.Has(emv.TSIScriptProcess) {
 		s.Errorf("TSI %s lacks 'script processing was performed'", r.TSI)
 	}
+	if cmd.CLA == appBlock.CLA && cmd.INS == appBlock.INS {
+		blockedApps.Store(s, true)
+	}
 	return r
 }
 
@@ -66,6 +71,7 @@ func blockOnline(s *conformance.S, sm bool, cmd emv.ScriptCommand) *emv.Result {
 func unblock(s *conformance.S, sm bool) {
 	_, atcV, ac := withAC(s, sm, 0x00)
 	script(s, sm, atcV, ac, appUnblock, conformance.OK())
+	blockedApps.Delete(s)
 }
 
 // restoreBalance puts the electronic cash balance back to what the
@@ -81,11 +87,19 @@ func restoreBalance(s *conformance.S) {
 
 var scriptCases = []*conformance.Case{
 	{
-		ID: "PAY-SCR-001", Title: "After APPLICATION BLOCK the application answers AAC to GPO and GENERATE AC; UNBLOCK restores it",
-		Clause: book3 + " §6.5, " + cardPay, Requires: needPay, Restores: true,
+		ID: "PAY-SCR-001", Title: "After APPLICATION BLOCK the application is selected with 6283 and answers AAC to GPO and GENERATE AC; UNBLOCK restores it",
+		Clause: book3 + " §6.5, Book 1 §12.3.3, " + cardPay, Requires: needPay, Restores: true,
 		Run: func(s *conformance.S) {
 			sm := pay(s).HasSM()
 			blockOnline(s, sm, appBlock)
+			defer blockedApps.Delete(s)
+			// SELECT answers 6283 (selectApp checks it while the
+			// application is blocked) with the application's FCI.
+			fci := selectApp(s, app(s))
+			tmpl, _ := iso7816.Find(fci.Data, emv.TagFCI)
+			if name, ok := iso7816.Find(tmpl, emv.TagDFName); !ok || !bytes.Equal(name, app(s)) {
+				s.Errorf("the blocked application's SELECT answered %X: want its FCI with 6283", fci.Data)
+			}
 			if isContactless(s) {
 				cid, _ := quicsGPO(s, gpoOpts{amount: 1, sm: sm})
 				if cid&0xC0 != byte(emv.AAC) {
@@ -152,18 +166,27 @@ var scriptCases = []*conformance.Case{
 		},
 	},
 	{
-		ID: "PAY-SCR-005", Title: "After CARD BLOCK every payment command answers 6A81; the SSSE goes on",
-		Clause: book3 + " §6.5, " + cardPay, Requires: needPay, Destructive: true,
+		ID: "PAY-SCR-005", Title: "After CARD BLOCK the application refuses every command and every payment SELECT answers 6A81; the SSSE goes on",
+		Clause: book3 + " §6.5.1, " + cardPay, Requires: needPay, Destructive: true,
 		Run: func(s *conformance.S) {
 			sm := pay(s).HasSM()
 			_, atcV, ac := withAC(s, sm, 0x00)
 			script(s, sm, atcV, ac, cardBlock, conformance.OK())
+			// The application that ran the script is still selected.
+			s.Step("GPO on a blocked card")
+			s.Expect(gpoCommand(gpoData(s, gpoOpts{amount: 1, sm: sm})), conformance.SW(iso7816.SWFuncNotSupported))
+			s.Step("GET DATA on a blocked card")
+			s.Expect("80CA9F3600", conformance.SW(iso7816.SWFuncNotSupported))
+			names := [][]byte{[]byte("1PAY.SYS.DDF01")}
+			if isContactless(s) {
+				names = append(names, []byte("2PAY.SYS.DDF01"))
+			}
 			for _, a := range pay(s).Applications {
-				selectApp(s, mustHex(s, a.AID))
-				s.Step("GPO on a blocked card")
-				s.Expect(gpoCommand(gpoData(s, gpoOpts{amount: 1, sm: sm})), conformance.SW(iso7816.SWFuncNotSupported))
-				s.Step("GET DATA on a blocked card")
-				s.Expect("80CA9F3600", conformance.SW(iso7816.SWFuncNotSupported))
+				names = append(names, mustHex(s, a.AID))
+			}
+			for _, name := range names {
+				s.Step("SELECT %X on a blocked card", name)
+				s.Check(s.Exchange(iso7816.Command{INS: 0xA4, P1: 0x04, Data: name, Ne: 256}), conformance.SW(iso7816.SWFuncNotSupported), conformance.NoData())
 			}
 			if s.Profile().SSSE != nil {
 				s.Step("SELECT SSSE")

@@ -291,11 +291,19 @@ func transact(s *conformance.S, k *emv.Kernel, tx emv.Transaction) (*emv.Result,
 func selectApp(s *conformance.S, aid []byte) iso7816.Response {
 	s.Step("SELECT %X", aid)
 	r := s.Exchange(iso7816.Command{INS: 0xA4, P1: 0x04, Data: aid, Ne: 256})
-	if r.SW != iso7816.SWOK {
-		s.Fatalf("SELECT %X answered %04X", aid, uint16(r.SW))
+	want := iso7816.SWOK
+	if _, blocked := blockedApps.Load(s); blocked {
+		want = iso7816.SWWarnDeactivated // EMV Book 1 §12.3.3
+	}
+	if r.SW != want {
+		s.Fatalf("SELECT %X answered %04X, want %04X", aid, uint16(r.SW), uint16(want))
 	}
 	return r
 }
+
+// blockedApps holds the cases (*conformance.S) whose application is
+// blocked by APPLICATION BLOCK at the moment: its SELECT answers 6283.
+var blockedApps sync.Map
 
 // gpoOpts is a GET PROCESSING OPTIONS a case sends itself.
 type gpoOpts struct {

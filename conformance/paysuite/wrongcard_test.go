@@ -85,6 +85,14 @@ func wrongCards() []struct {
 			[]string{"PAY-AC-006", "PAY-AC-007", "PAY-E2E-002"}},
 		{wrap("GPO accepts PDOL data of any length", rewriter(0xA8, swAccept(iso7816.SWWrongLength))),
 			[]string{"PAY-GPO-003"}},
+		{wrap("a blocked application is selected with 9000", rewriter(0xA4, func(_, r []byte) []byte {
+			if n := len(r); n >= 2 && iso7816.StatusFrom(r[n-2], r[n-1]) == iso7816.SWWarnDeactivated {
+				return append(r[:n-2:n-2], 0x90, 0x00)
+			}
+			return r
+		})), []string{"PAY-SCR-001", "PAY-E2E-003"}},
+		{wrap("a blocked card's applications are still selected", rewriter(0xA4, swAccept(iso7816.SWFuncNotSupported))),
+			[]string{"PAY-SCR-005"}},
 		{wrap("wrong PINs are not counted", rewriter(0x20, func(_, r []byte) []byte {
 			if len(r) == 2 && r[0] == 0x63 {
 				return []byte{0x90, 0x00}

@@ -32,6 +32,16 @@ type App interface {
 	Handle(x *Context) (data []byte, sw iso7816.Status, handled bool)
 }
 
+// SelectHook is an App whose own state decides how its DF is selected
+// (when the DF itself is named): SelectStatus returns 0 to select as
+// usual, a warning to select it and answer the FCI with that status word
+// (6283 for an application the App holds blocked, EMV Book 1 §12.3.3), or
+// an error to refuse the selection, the current DF unchanged (6A81 after
+// an EMV CARD BLOCK). The card OS's own life cycle comes first.
+type SelectHook interface {
+	SelectStatus(x *Context) iso7816.Status
+}
+
 // Options configure an OS.
 type Options struct {
 	// Rand is the card's random source (challenges, key generation).

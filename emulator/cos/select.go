@@ -19,7 +19,8 @@ import (
 // warning loses the FCI, and the terminals of the activation routes must
 // read the identity of a sealed card]; its FCP shows life cycle 04. An
 // application blocked by APPLICATION BLOCK is selected with 6283 (EMV
-// Book 1 §12.3.3); a terminated one is not selected (9303).
+// Book 1 §12.3.3); a terminated one is not selected (9303). An App may
+// add its own state to its selection (SelectHook).
 func (o *OS) selectFile(x *Context) ([]byte, iso7816.Status) {
 	cmd := &x.Cmd
 	if cmd.P2&0xF0 != 0 {
@@ -82,6 +83,12 @@ func (o *OS) selectFile(x *Context) ([]byte, iso7816.Status) {
 	case stateTerminated:
 		return nil, iso7816.SWAppPermanentlyLocked
 	}
+	var hookSW iso7816.Status
+	if h, ok := n.app.(SelectHook); ok && n == df && o.stateOf(df) != stateBlocked {
+		if hookSW = h.SelectStatus(x); hookSW != 0 && !hookSW.Warning() {
+			return nil, hookSW
+		}
+	}
 	o.setCurrent(ch, df)
 	if n.Kind == KindEF {
 		ch.ef = n
@@ -96,6 +103,9 @@ func (o *OS) selectFile(x *Context) ([]byte, iso7816.Status) {
 	if o.stateOf(df) == stateBlocked {
 		// EMV Book 1 §12.3.3: a blocked application is selected with 6283.
 		return resp, iso7816.SWWarnDeactivated
+	}
+	if hookSW != 0 {
+		return resp, hookSW
 	}
 	return resp, iso7816.SWOK
 }

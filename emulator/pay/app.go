@@ -178,6 +178,34 @@ func (d *adf) status(x *cos.Context) [2]byte {
 
 func (d *adf) blocked(x *cos.Context) bool { return d.status(x)[0]&stBlocked != 0 }
 
+// SelectStatus implements cos.SelectHook: after CARD BLOCK the payment
+// applications refuse to be selected with 6A81 (EMV Book 3 §6.5.1); an
+// application blocked by APPLICATION BLOCK is selected with its FCI and
+// 6283 (EMV Book 1 §12.3.3), so a terminal leaves it out of its
+// candidates.
+func (d *adf) SelectStatus(x *cos.Context) iso7816.Status {
+	switch {
+	case d.cardBlocked(x):
+		return iso7816.SWFuncNotSupported
+	case d.blocked(x):
+		return iso7816.SWWarnDeactivated
+	}
+	return 0
+}
+
+// directory is the App of the PSE and the PPSE: after CARD BLOCK they
+// refuse to be selected with 6A81, like the applications they list.
+type directory struct{ c *card }
+
+func (directory) Handle(*cos.Context) ([]byte, iso7816.Status, bool) { return nil, 0, false }
+
+// SelectStatus implements cos.SelectHook.
+func (dir directory) SelectStatus(x *cos.Context) iso7816.Status {
+	if b := x.Memory().Get(dir.c.blockCell); len(b) == 1 && b[0] != 0 {
+		return iso7816.SWFuncNotSupported
+	}
+	return 0
+}
 func (d *adf) cardBlocked(x *cos.Context) bool {
 	b := x.Memory().Get(d.c.blockCell)
 	return len(b) == 1 && b[0] != 0

@@ -430,7 +430,7 @@ func tlvs(f func(b *iso7816.Builder)) []byte {
 // contactless interface, the PPSE.
 func (c *card) directories(b *cos.Builder, p *profile.Profile) {
 	s := p.Pay
-	pse := b.DF(b.MF(), cos.DFSpec{AID: []byte(PSEName), Label: "PSE", FCIProprietary: tlvs(func(b *iso7816.Builder) {
+	pse := b.DF(b.MF(), cos.DFSpec{AID: []byte(PSEName), Label: "PSE", App: directory{c}, FCIProprietary: tlvs(func(b *iso7816.Builder) {
 		b.AddTLV(TagSFI, []byte{SFIDirPSE})
 		b.AddTLV(TagLanguage, []byte("zhen"))
 	})})
@@ -447,7 +447,7 @@ func (c *card) directories(b *cos.Builder, p *profile.Profile) {
 	if !p.Interfaces.Contactless {
 		return
 	}
-	b.DF(b.MF(), cos.DFSpec{AID: []byte(PPSEName), Label: "PPSE", FCIProprietary: tlvs(func(b *iso7816.Builder) {
+	b.DF(b.MF(), cos.DFSpec{AID: []byte(PPSEName), Label: "PPSE", App: directory{c}, FCIProprietary: tlvs(func(b *iso7816.Builder) {
 		b.AddConstructed(TagFCIIssuer, func(b *iso7816.Builder) {
 			for _, a := range s.Applications {
 				if *a.Contactless {

@@ -34,10 +34,12 @@
 //	6F{84 AID, A5{50 label, 87 priority, 9F38 PDOL, 5F2D "zhen",
 //	   [9F11 01, 9F12 preferred name], BF0C{9F4D 0B 0A}}}
 //
-// The card OS answers SELECT, so an application blocked by APPLICATION
-// BLOCK is still selected with 9000 (not 6283); its GENERATE AC answers AAC
-// (see Issuer scripts). Selecting an application, or selecting it again,
-// starts a new transaction on that logical channel.
+// An application blocked by APPLICATION BLOCK is selected with its FCI
+// and 6283 (EMV Book 1 §12.3.3), and a terminal that goes on anyway gets
+// AAC from GENERATE AC (see Issuer scripts), as it does when a script
+// blocks the application during a transaction. Selecting an application,
+// or selecting it again, starts a new transaction on that logical
+// channel.
 //
 // # Data object lists
 //
@@ -303,9 +305,10 @@
 // counters: the CVR of the next transaction carries the number of script
 // commands processed and the failure bit. A value refused after the MAC
 // (not BCD; a balance above its limit, a limit below the balance) answers
-// 6A80, also counted as a failure. After CARD BLOCK every command of a
-// payment application answers 6A81; SELECT still works (the card OS
-// answers it), and the SSSE and PKI are untouched.
+// 6A80, also counted as a failure. After CARD BLOCK every SELECT of a
+// payment application, the PSE or the PPSE answers 6A81 (EMV Book 3
+// §6.5.1), as does every command of the application still selected; the
+// SSSE and PKI are untouched.
 //
 // # Transaction log
 //

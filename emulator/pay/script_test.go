@@ -87,11 +87,13 @@ func TestApplicationBlockAndUnblock(t *testing.T) {
 	c := newCard(t, "activated")
 	arqc := c.online(contactTxn(10, false))
 	c.ok(scriptAPDU(t, paycrypto.DES, desMAC, 1, arqc, 0x84, 0x1E, 0, 0, nil))
-	// Blocked: qUICS declines, contact GENERATE AC answers AAC.
-	c.ok(selectAID(debitAID))
+	// Blocked: SELECT answers the FCI with 6283 (EMV Book 1 §12.3.3); a
+	// terminal that goes on anyway gets a declined qUICS and an AAC.
+	fci := c.sw(selectAID(debitAID), iso7816.SWWarnDeactivated)
+	eq(t, "FCI of the blocked application", find(t, find(t, fci, 0x6F), 0x84), debitAID)
 	r := find(t, c.ok(gpoAPDU(quicsTxn(10).pdolData())), 0x77)
 	eq(t, "qUICS CID", find(t, r, 0x9F27), []byte{0x00})
-	c.ok(selectAID(debitAID))
+	c.sw(selectAID(debitAID), iso7816.SWWarnDeactivated)
 	c.ok(gpoAPDU(contactTxn(10, false).pdolData()))
 	r = c.ok(apdu(0x80, 0xAE, 0x80, 0, contactTxn(10, false).cdol1(), true))
 	if r[2] != 0x00 {
@@ -99,7 +101,7 @@ func TestApplicationBlockAndUnblock(t *testing.T) {
 	}
 	// The issuer unblocks it in a transaction that ends with the AAC.
 	c.ok(scriptAPDU(t, paycrypto.DES, desMAC, 3, r[5:13], 0x84, 0x18, 0, 0, nil))
-	c.ok(selectAID(debitAID))
+	c.ok(selectAID(debitAID)) // 9000 again
 	r = find(t, c.ok(gpoAPDU(quicsTxn(10).pdolData())), 0x77)
 	eq(t, "qUICS CID after unblock", find(t, r, 0x9F27), []byte{0x40})
 }
@@ -108,18 +110,28 @@ func TestCardBlock(t *testing.T) {
 	c := newCard(t, "activated")
 	arqc := c.online(contactTxn(10, false))
 	c.ok(scriptAPDU(t, paycrypto.DES, desMAC, 1, arqc, 0x84, 0x16, 0, 0, nil))
+	// The application selected stays current, and refuses everything.
 	c.sw(h("80CA9F3600"), iso7816.SWFuncNotSupported)
-	c.ok(selectAID(debitAID))
 	c.sw(gpoAPDU(quicsTxn(10).pdolData()), iso7816.SWFuncNotSupported)
 	c.sw(h("00B2010C00"), iso7816.SWFuncNotSupported)
+	// Every payment SELECT answers 6A81 (EMV Book 3 §6.5.1): the
+	// applications, the PSE and the PPSE.
+	for _, name := range [][]byte{debitAID, []byte("1PAY.SYS.DDF01"), []byte("2PAY.SYS.DDF01")} {
+		if d := c.sw(selectAID(name), iso7816.SWFuncNotSupported); len(d) != 0 {
+			t.Errorf("SELECT %X after CARD BLOCK answered data %X", name, d)
+		}
+	}
 	// The social security application goes on.
 	c.ok(selectAID(h("7378312E73682EC9E7BBE1B1A3D5CF")))
+	c.ok(h("00B2012C00"))
+	// A refused SELECT leaves the current DF as it was.
+	c.sw(selectAID(debitAID), iso7816.SWFuncNotSupported)
 	c.ok(h("00B2012C00"))
 	// After a power cycle too.
 	c.PowerOff()
 	c.PowerOn()
-	c.ok(selectAID(debitAID))
-	c.sw(gpoAPDU(quicsTxn(10).pdolData()), iso7816.SWFuncNotSupported)
+	c.sw(selectAID(debitAID), iso7816.SWFuncNotSupported)
+	c.sw(selectAID([]byte("2PAY.SYS.DDF01")), iso7816.SWFuncNotSupported)
 }
 
 func plainPIN(pin string) []byte {
