@@ -9,6 +9,7 @@ import (
 	"github.com/sscard/sscard/conformance"
 	"github.com/sscard/sscard/conformance/activation"
 	cardreg "github.com/sscard/sscard/conformance/register"
+	"github.com/sscard/sscard/emulator/trace"
 )
 
 func init() {
@@ -80,7 +81,7 @@ when a rule failed, 2 for a wrong command line.`)
 	if *db != "" && *journal != "" {
 		return f.usageError(stderr, "--register and --journal together")
 	}
-	events, err := activation.ReadTraceFile(*traceFile)
+	events, err := trace.ReadFile(*traceFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "sscard check: %v\n", err)
 		return exitFail

@@ -14,6 +14,7 @@ import (
 	"github.com/sscard/sscard/conformance/activation"
 	cardreg "github.com/sscard/sscard/conformance/register"
 	"github.com/sscard/sscard/conformance/terminal"
+	"github.com/sscard/sscard/emulator/trace"
 )
 
 // stepClock moves a millisecond at every reading: the register and the
@@ -68,7 +69,7 @@ func terminalRun(t *testing.T, bad bool) (db, traceFile string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := activation.WriteTrace(f, rec.Events()); err != nil {
+	if err := trace.WriteText(f, rec.Events()); err != nil {
 		t.Fatal(err)
 	}
 	return db, traceFile

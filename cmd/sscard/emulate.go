@@ -17,6 +17,7 @@ import (
 	cardreg "github.com/sscard/sscard/conformance/register"
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/iso7816"
+	"github.com/sscard/sscard/emulator/ssse"
 	"github.com/sscard/sscard/emulator/trace"
 	"github.com/sscard/sscard/emulator/vpcd"
 )
@@ -505,6 +506,21 @@ type emuCard struct {
 
 // ATR returns the ATR the card presents.
 func (c *emuCard) ATR() []byte { return append([]byte(nil), c.atr...) }
+
+// Describe implements vpcd.Describer: the insert events of the trace say
+// which card came in, "id=<card identifier> profile=<spec>" for a social
+// security card (the identifier as EF05 holds it), "profile=<spec>" for
+// a PSAM.
+func (c *emuCard) Describe() string {
+	spec := c.spec
+	if strings.ContainsAny(spec, " \t\"=") {
+		spec = strconv.Quote(spec)
+	}
+	if p := c.Profile(); p.SSSE != nil {
+		return fmt.Sprintf("id=%X profile=%s", ssse.CardIdentifier(&p.SSSE.Identity), spec)
+	}
+	return "profile=" + spec
+}
 
 // PowerOn powers the card and returns its ATR.
 func (c *emuCard) PowerOn() []byte { c.Card.PowerOn(); return c.ATR() }

@@ -19,6 +19,9 @@ import (
 
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/iso7816"
+	"github.com/sscard/sscard/emulator/profile"
+	"github.com/sscard/sscard/emulator/ssse"
+	"github.com/sscard/sscard/emulator/trace"
 	"github.com/sscard/sscard/emulator/vpcd/vpcdtest"
 )
 
@@ -217,10 +220,21 @@ func TestEmulate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"slot 0 > apdu 00 20 00 00 03 65 43 21", "slot 0 < resp 63 C2", "slot 1 > power-on", "slot 0 * connect "} {
+	// The insert events say which card came in: its identifier as EF05
+	// holds it, and the persona.
+	p, err := profile.Load("activated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert0 := fmt.Sprintf("slot 0 * insert %s | id=%X profile=activated", spacedHex(personaATR(t, "activated")), ssse.CardIdentifier(&p.SSSE.Identity))
+	for _, want := range []string{"slot 0 > apdu 00 20 00 00 03 65 43 21", "slot 0 < resp 63 C2", "slot 1 > power-on", "slot 0 * connect ", insert0, "| profile=psam"} {
 		if !strings.Contains(string(tr), want) {
 			t.Errorf("trace lacks %q:\n%s", want, tr)
 		}
+	}
+	// And the trace reads back.
+	if ev, err := trace.ReadFile(traceFile); err != nil || len(ev) == 0 || ev[0].Kind != trace.Insert {
+		t.Errorf("the trace reads as %d events, %v", len(ev), err)
 	}
 
 	// The image holds the card with the try used: a new emulation from it

@@ -147,8 +147,11 @@ type presence struct {
 	// wasBlocked: the card was blocked when the terminal met it.
 	wasBlocked bool
 	// inferred: id was not read from the card (a blocked card) but taken
-	// from the journal: the card the terminal asked the register about.
+	// from the journal: the card the terminal asked the register about,
+	// or from the insertion: inserted is the identifier the emulator's
+	// trace gave the card when it came into the slot.
 	inferred bool
+	inserted string
 	// until is when the card left the reader: its removal, the next
 	// card's arrival, or a minute after the trace ends.
 	until time.Time
@@ -173,9 +176,15 @@ func analyze(events []trace.Event) *analysis {
 	cx := exchanges(events, CardSlot)
 	// Presence boundaries: insertions and removals of the card slot.
 	var bounds []time.Time
+	var boundIDs []string // the card identifier an insertion names, if any
 	for _, e := range events {
 		if e.Slot == CardSlot && (e.Kind == trace.Insert || e.Kind == trace.Remove) {
 			bounds = append(bounds, e.Time)
+			id := ""
+			if e.Kind == trace.Insert {
+				id = insertedID(e.Text)
+			}
+			boundIDs = append(boundIDs, id)
 		}
 	}
 	st := &sessionState{}
@@ -197,6 +206,9 @@ func analyze(events []trace.Event) *analysis {
 		}
 		if p == nil {
 			newPresence(x.t)
+			if bi > 0 {
+				p.inserted = boundIDs[bi-1]
+			}
 		}
 		for ri < len(resets) && !resets[ri].After(x.t) {
 			if resets[ri].After(lastReset) {
@@ -424,6 +436,19 @@ func itemValue(v *ax) string {
 		return strings.ToUpper(hex.EncodeToString(val))
 	}
 	return string(bytes.TrimRight(val, "\x00\x20"))
+}
+
+// insertedID returns the card identifier an insert event names in its
+// text ("id=<32 hex digits> ...", as sscard emulate writes it), or "".
+func insertedID(text string) string {
+	for _, f := range strings.Fields(text) {
+		if v, ok := strings.CutPrefix(f, "id="); ok && len(v) == 32 {
+			if _, err := hex.DecodeString(v); err == nil {
+				return strings.ToUpper(v)
+			}
+		}
+	}
+	return ""
 }
 
 // learn records what an exchange tells of the card.

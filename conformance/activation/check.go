@@ -214,11 +214,16 @@ func (c *checker) blockedFrom(p *presence) bool {
 	return false
 }
 
-// inferBlocked names the cards the terminal met blocked (and so could not
-// read): the card it asked the register about while the card was in the
-// reader (found by its printed number).
+// inferBlocked names the cards whose identifier the terminal did not
+// read: the one the emulator's trace named when the card came in, else,
+// for a card the terminal met blocked (and so could not read), the card
+// it asked the register about while the card was in the reader (found by
+// its printed number).
 func (c *checker) inferBlocked() {
 	for _, p := range c.a.presences {
+		if p.id == "" && p.inserted != "" {
+			p.id, p.inferred = p.inserted, true
+		}
 		if p.id != "" || !p.wasBlocked {
 			continue
 		}

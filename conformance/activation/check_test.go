@@ -13,6 +13,7 @@ import (
 	"github.com/sscard/sscard/conformance/register"
 	"github.com/sscard/sscard/conformance/terminal"
 	"github.com/sscard/sscard/emulator/iso7816"
+	"github.com/sscard/sscard/emulator/trace"
 )
 
 // tick is a clock that moves a millisecond at every reading, shared by the
@@ -321,10 +322,10 @@ func TestTraceFileRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := WriteTrace(&b, rec.Events()); err != nil {
+	if err := trace.WriteText(&b, rec.Events()); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseTrace(&b)
+	back, err := trace.Read(&b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,5 +341,45 @@ func TestTraceFileRoundTrip(t *testing.T) {
 	rep, err := Check(CheckInput{Flow: register.Hospital, Trace: back, Journal: js})
 	if err != nil || !rep.OK() {
 		t.Fatalf("check of the trace read back: %v %v", err, failed(rep))
+	}
+}
+
+// An insertion that names the card (sscard emulate's trace) gives the
+// card its identifier even when the terminal never reads EF05; a read
+// identifier is kept over it, and a text without an identifier names
+// nothing.
+func TestInsertedIdentity(t *testing.T) {
+	const id = "110100D15600000501160185D3A5C7E9"
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ev := func(n int, dir trace.Dir, k trace.Kind, data []byte, text string) trace.Event {
+		return trace.Event{Time: t0.Add(time.Duration(n) * time.Millisecond), Slot: CardSlot, Dir: dir, Kind: k, Data: data, Text: text}
+	}
+	sel := []byte{0x00, 0xA4, 0x04, 0x00, 0x0F, 0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF}
+	events := []trace.Event{
+		ev(0, trace.Note, trace.Insert, []byte{0x3B}, "id="+strings.ToLower(id)+" profile=activated"),
+		ev(1, trace.ToCard, trace.APDU, sel, ""),
+		ev(2, trace.FromCard, trace.Response, []byte{0x61, 0x1E}, ""),
+		ev(3, trace.Note, trace.Remove, nil, ""),
+		ev(4, trace.Note, trace.Insert, []byte{0x3B}, "profile=gen2 id=nothex"),
+		ev(5, trace.ToCard, trace.APDU, sel, ""),
+		ev(6, trace.FromCard, trace.Response, []byte{0x61, 0x1E}, ""),
+	}
+	a := analyze(events)
+	if len(a.presences) != 2 {
+		t.Fatalf("%d presences, want 2", len(a.presences))
+	}
+	if p := a.presences[0]; p.inserted != id || p.id != "" {
+		t.Errorf("first card: inserted %q, read %q; want %s, none read", p.inserted, p.id, id)
+	}
+	if p := a.presences[1]; p.inserted != "" {
+		t.Errorf("second card: inserted %q, want none", p.inserted)
+	}
+	c := &checker{a: a}
+	c.inferBlocked()
+	if p := a.presences[0]; p.id != id || !p.inferred {
+		t.Errorf("after inference: id %q (inferred %v), want %s", p.id, p.inferred, id)
+	}
+	if _, err := Check(CheckInput{Flow: register.Hospital, Trace: events}); err != nil {
+		t.Fatal(err)
 	}
 }

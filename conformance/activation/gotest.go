@@ -12,7 +12,7 @@ import (
 // rule, so that an integrator's own test file checks their terminal in a
 // few lines:
 //
-//	events, _ := activation.ReadTraceFile("trace.log")
+//	events, _ := trace.ReadFile("trace.log")
 //	journal, _ := store.Journal(ctx, register.JournalQuery{})
 //	activation.RunCheck(t, activation.CheckInput{Flow: register.Hospital, Trace: events, Journal: journal})
 func RunCheck(t *testing.T, in CheckInput) {

@@ -103,6 +103,10 @@ const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
 //	2025-03-01T10:00:00.000123+08:00 slot 0 > apdu 00 A4 04 00 0F 73 78 ...
 //	2025-03-01T10:00:00.000456+08:00 slot 0 < resp 61 2E
 //	2025-03-01T10:00:00.000789+08:00 slot 1 * connect 127.0.0.1:35964
+//	2025-03-01T10:00:00.000901+08:00 slot 0 * insert 3B 6D 00 ... | card default 0116...
+//
+// The text follows a "|" when the event has bytes or when the text would
+// otherwise read as bytes; ParseLine reads every line back.
 func (e Event) AppendText(b []byte) []byte {
 	b = e.Time.AppendFormat(b, timeLayout)
 	b = append(b, " slot "...)
@@ -112,9 +116,12 @@ func (e Event) AppendText(b []byte) []byte {
 	for _, v := range e.Data {
 		b = append(b, ' ', hexDigits[v>>4], hexDigits[v&0x0F])
 	}
-	if e.Text != "" {
+	if text := strings.TrimSpace(strings.NewReplacer("\n", " ", "\r", " ").Replace(e.Text)); text != "" {
+		if needsMark(e.Data, text) {
+			b = append(b, " "+textMark...)
+		}
 		b = append(b, ' ')
-		b = append(b, strings.ReplaceAll(e.Text, "\n", " ")...)
+		b = append(b, text...)
 	}
 	return b
 }
@@ -150,6 +157,9 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	})
 }
 
+// MaxSlot is the highest slot number a trace carries.
+const MaxSlot = 255
+
 // UnmarshalJSON reads the form written by MarshalJSON.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	var j jsonEvent
@@ -162,6 +172,12 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	k, err := ParseKind(j.Kind)
 	if err != nil {
 		return fmt.Errorf("decoding trace event: %w", err)
+	}
+	if j.Slot < 0 || j.Slot > MaxSlot {
+		return fmt.Errorf("decoding trace event: slot %d", j.Slot)
+	}
+	if y := j.Time.Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("decoding trace event: time %v out of range", j.Time)
 	}
 	data, err := hex.DecodeString(j.Data)
 	if err != nil {

@@ -67,7 +67,11 @@ type Status struct {
 
 // NewSlot returns a slot holding card (nil for an empty slot).
 func NewSlot(card Card, opts Options) *Slot {
-	return &Slot{opts: opts.withDefaults(), wake: make(chan struct{}, 1), card: card}
+	s := &Slot{opts: opts.withDefaults(), wake: make(chan struct{}, 1), card: card}
+	if card != nil {
+		s.emitInsert(card) // the card is in the slot from the start
+	}
+	return s
 }
 
 // Card returns the card in the slot, or nil.
@@ -93,7 +97,7 @@ func (s *Slot) Insert(card Card) (old Card) {
 	if old != nil {
 		s.emit(trace.Note, trace.Remove, nil, "")
 	}
-	s.emit(trace.Note, trace.Insert, card.ATR(), "")
+	s.emitInsert(card)
 	s.poke()
 	return old
 }
@@ -227,6 +231,16 @@ func (s *Slot) poke() {
 }
 
 // emit passes an event to the trace hook, if there is one.
+// emitInsert traces card put in the slot: its ATR and, for a Describer,
+// what it is.
+func (s *Slot) emitInsert(card Card) {
+	desc := ""
+	if d, ok := card.(Describer); ok {
+		desc = d.Describe()
+	}
+	s.emit(trace.Note, trace.Insert, card.ATR(), desc)
+}
+
 func (s *Slot) emit(dir trace.Dir, kind trace.Kind, data []byte, text string) {
 	if s.opts.Trace == nil {
 		return

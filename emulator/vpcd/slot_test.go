@@ -72,6 +72,7 @@ func TestSession(t *testing.T) {
 		t.Errorf("status %+v", st)
 	}
 	want := []trace.Kind{
+		trace.Insert, // the card in the slot from the start
 		trace.Connect,
 		trace.GetATR, trace.ATR, trace.PowerOn, trace.GetATR, trace.ATR,
 		trace.APDU, trace.Response, trace.APDU, trace.Response, trace.APDU, trace.Response,
@@ -85,13 +86,13 @@ func TestSession(t *testing.T) {
 		t.Errorf("trace kinds\n got  %v\n want %v\ntrace:\n%s", got, want, rec.text())
 	}
 	events := rec.log.Events()
-	if e := events[6]; e.Dir != trace.ToCard || e.Slot != 0 || !bytes.Equal(e.Data, cardtest.Hex(selectSSSE)) {
+	if e := events[7]; e.Dir != trace.ToCard || e.Slot != 0 || !bytes.Equal(e.Data, cardtest.Hex(selectSSSE)) {
 		t.Errorf("APDU event %v", e)
 	}
-	if e := events[7]; e.Dir != trace.FromCard || len(e.Data) < 2 {
+	if e := events[8]; e.Dir != trace.FromCard || len(e.Data) < 2 {
 		t.Errorf("response event %v", e)
 	}
-	if e := events[0]; e.Dir != trace.Note || e.Text != c.LocalAddr() {
+	if e := events[1]; e.Dir != trace.Note || e.Text != c.LocalAddr() {
 		t.Errorf("connect event %v, want the reader's address %s", e, c.LocalAddr())
 	}
 }
@@ -337,8 +338,42 @@ func TestInsertRemove(t *testing.T) {
 			kinds = append(kinds, k)
 		}
 	}
-	if want := []trace.Kind{trace.Remove, trace.Insert, trace.Remove, trace.Insert}; !slices.Equal(kinds, want) {
+	// The card the slot starts with is inserted too.
+	if want := []trace.Kind{trace.Insert, trace.Remove, trace.Insert, trace.Remove, trace.Insert}; !slices.Equal(kinds, want) {
 		t.Errorf("insert and remove events %v, want %v", kinds, want)
+	}
+}
+
+// described is a card that says what it is.
+type described struct {
+	vpcd.Card
+	text string
+}
+
+func (d described) Describe() string { return d.text }
+
+// A Describer's description is the text of its insert event.
+func TestInsertDescribed(t *testing.T) {
+	var mu sync.Mutex
+	var got []trace.Event
+	hook := func(e trace.Event) {
+		mu.Lock()
+		got = append(got, e.Clone())
+		mu.Unlock()
+	}
+	a := described{Card: cardtest.Card(t, "activated"), text: "id=00 profile=activated"}
+	slot := vpcd.NewSlot(a, vpcd.Options{Trace: hook})
+	slot.Insert(cardtest.Card(t, "gen2")) // no description
+	mu.Lock()
+	defer mu.Unlock()
+	var inserts []trace.Event
+	for _, e := range got {
+		if e.Kind == trace.Insert {
+			inserts = append(inserts, e)
+		}
+	}
+	if len(inserts) != 2 || inserts[0].Text != a.text || !bytes.Equal(inserts[0].Data, a.ATR()) || inserts[1].Text != "" {
+		t.Errorf("insert events %v", inserts)
 	}
 }
 

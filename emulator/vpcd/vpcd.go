@@ -74,6 +74,12 @@ type Card interface {
 	TransmitAppend(dst, capdu []byte) ([]byte, error)
 }
 
+// Describer is a Card that says what it is: its description is the text
+// of the insert event in the trace (e.g. "id=<card identifier> profile=default").
+type Describer interface {
+	Describe() string
+}
+
 // Options configure a slot. The zero value is usable.
 type Options struct {
 	// Slot is the slot number written in trace events.
