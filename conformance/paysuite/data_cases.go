@@ -209,7 +209,8 @@ var ecashCases = []*conformance.Case{
 	},
 	{
 		ID: "PAY-EC-008", Title: "qUICS leaving less than the reset threshold on an online reader: ARQC",
-		Clause: ecash,
+		Clause:  ecash,
+		Persona: "pay-sm",
 		Requires: needAll(needECash, func(p *profile.Profile) string {
 			if p.Pay.ECash.ResetThreshold == 0 || p.Pay.ECash.Balance <= p.Pay.ECash.ResetThreshold {
 				return "no reset threshold below the declared balance"
@@ -223,7 +224,8 @@ var ecashCases = []*conformance.Case{
 	},
 	{
 		ID: "PAY-EC-009", Title: "A CVM limit exceeded asks for online PIN in the CTQ and goes online",
-		Clause: quics + ", " + modelPay,
+		Clause:  quics + ", " + modelPay,
+		Persona: "pay-sm",
 		Requires: needAll(needECash, func(p *profile.Profile) string {
 			if p.Pay.ECash.CVMLimit >= p.Pay.ECash.Balance {
 				return "the declared CVM limit is not below the balance"
