@@ -16,6 +16,8 @@
 //	00 20 01 81 10 <cryptogram>     VERIFY the user PIN [known]
 //	00 20 01 00 10 <cryptogram>     VERIFY the admin PIN [known]
 //	84 5E 01 P2 14 <new><MAC>       CHANGE PIN, admin (P2 00) [known] or user (81)
+//	84 2C 02 81 14 <new><MAC>       RESET RETRY COUNTER of the user PIN, new PIN [model]
+//	84 2C 03 81 04 <MAC>            RESET RETRY COUNTER of the user PIN, tries only [model]
 //	80 40 00 00 08 C0020012 C2020013  GENERATE KEY PAIR [known]
 //	80 C9 82 00 [04 C002<FID>] Le   EXPORT PUBLIC KEY [known INS and P1]
 //	80 4E 00 00 28 C002<pub>C202<priv><SM4(d)>  IMPORT KEY PAIR [known INS]
@@ -23,12 +25,15 @@
 //	80 C2 P1 P2 Lc <chunk>          IMPORT CERTIFICATE [known INS]
 //	00 82 00 00 10 <SM4(challenge)> EXTERNAL AUTHENTICATE [known]
 //	00 2A 9E 9A Lc <e or M> Le      PSO COMPUTE DIGITAL SIGNATURE [model]
+//	00 2A 80 86 Lc <ciphertext> Le  PSO DECIPHER [model]
 //
 // The user PIN cryptogram is SM4 under the first 16 bytes of SM3 over the
 // PIN's BCD bytes (cardcrypto.PKIPINKey) of the card's challenge; the card
 // keeps only that derived key, never the PIN. No command returns a private
 // key: the private key files are never readable, export gives public keys
-// only, and the signature is the only thing computed with them.
+// only, and the signature and the decipherment (whose answer is the
+// plaintext of a ciphertext that checks) are the only things computed with
+// them.
 //
 // # Model choices
 //
@@ -57,9 +62,23 @@
 //     84 5E 01 P2 14 and the 16 bytes. The MAC proves knowledge of the old
 //     PIN, so a wrong MAC costs a PIN try (63Cx) like a wrong VERIFY; a
 //     missing challenge answers 6988. CLA 80 answers 6982.
+//   - RESET RETRY COUNTER (ISO/IEC 7816-4 INS 2C), in the style of CHANGE
+//     PIN: the admin unblocks the user PIN. P1 02: the 16 data bytes are the
+//     new user PIN's key enciphered (SM4-ECB) under the admin PIN's key,
+//     then the MAC; P1 03: the MAC only, the user PIN stays. The 4-byte MAC
+//     (cardcrypto.MAC, SM4, IV the challenge) is computed with the admin
+//     PIN's key over 84 2C P1 81 Lc and the data before it. A wrong MAC
+//     costs an admin PIN try, committed before the comparison (63Cx, then
+//     6983 when the admin PIN is blocked), and ends the admin PIN's
+//     verification; a right one restores the user PIN's tries and the admin
+//     PIN's, and writes the new key, in one NVM transaction. It verifies
+//     neither PIN; a new user PIN ends the verification of the old one. P2
+//     is 81, the user PIN, only (6A86 otherwise: the admin PIN has no
+//     resetter); P1 other than 02 and 03 answers 6A86; a missing challenge
+//     6988; CLA 00, 04 and 80 answer 6982.
 //   - Security state: a verified PIN holds on its channel until a reset or
-//     until the application is left; PSO COMPUTE DIGITAL SIGNATURE needs the
-//     user PIN (6982); key generation and the imports need the admin PIN
+//     until the application is left; PSO COMPUTE DIGITAL SIGNATURE and PSO
+//     DECIPHER need the user PIN (6982); key generation and the imports need the admin PIN
 //     (6982); UPDATE BINARY of the certificate files needs external
 //     authentication with the ADF's key (00 82 00 00 uses it).
 //   - GENERATE KEY PAIR draws the key from the card's random source and
@@ -87,6 +106,19 @@
 //     ("message"). The answer is r‖s, 64 bytes (DERSignature converts it).
 //     The signing nonce comes from the card's random source, so a card with
 //     a fixed seed signs reproducibly.
+//   - PSO DECIPHER: P1-P2 80 86 (ISO/IEC 7816-8: a plain value out of a
+//     cryptogram), without a padding indicator byte: the data is an SM2
+//     ciphertext (GB/T 32918.4) for the encryption key pair (0014/0015),
+//     C1‖C3‖C2 with C1 uncompressed (04‖X‖Y), or the DER form of GM/T 0009
+//     that OpenSSL 3 makes (SEQUENCE {x, y, hash, ciphertext}); the answer
+//     is the plaintext. It needs the user PIN (6982); an empty encryption
+//     key slot answers 6A88; data shorter than any ciphertext (98 bytes in
+//     C1‖C3‖C2, 45 in DER) 6700; a ciphertext that does not decipher (C1
+//     compressed, hybrid or off the curve, C3 not SM3(x2‖M‖y2), the order
+//     C1‖C2‖C3, DER that is not strict or has bytes after it) 6A80, with
+//     no data. Lc and Le are extended when the card takes extended APDUs
+//     (profile: extendedLength); without Le the plaintext waits for GET
+//     RESPONSE (61xx).
 //   - Status words follow the card OS: 6A86 wrong P1-P2, 6700 wrong length,
 //     6A80 wrong data, 6A82 unknown file, 6A88 no such key or PIN.
 package pki

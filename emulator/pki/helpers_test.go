@@ -41,6 +41,16 @@ var activated = sync.OnceValues(func() (*profile.Profile, error) { return profil
 
 func newCard(t testing.TB, patch func(pki map[string]any), opts ...emulator.Option) *card {
 	t.Helper()
+	var whole func(m map[string]any)
+	if patch != nil {
+		whole = func(m map[string]any) { patch(m["pki"].(map[string]any)) }
+	}
+	return newCardOf(t, whole, opts...)
+}
+
+// newCardOf is newCard with a patch of the whole profile.
+func newCardOf(t testing.TB, patch func(profile map[string]any), opts ...emulator.Option) *card {
+	t.Helper()
 	p, err := activated()
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +60,7 @@ func newCard(t testing.TB, patch func(pki map[string]any), opts ...emulator.Opti
 		if err := json.Unmarshal(p.JSON(), &m); err != nil {
 			t.Fatal(err)
 		}
-		patch(m["pki"].(map[string]any))
+		patch(m)
 		raw, _ := json.Marshal(m)
 		if p, err = profile.Parse(raw, ""); err != nil {
 			t.Fatal(err)

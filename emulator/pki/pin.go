@@ -97,11 +97,8 @@ func (a *app) present(x *cos.Context, s *session, p *pinObj, left int, right boo
 	if left == 0 {
 		return nil, iso7816.SWAuthBlocked
 	}
-	dec := left - 1
-	if a.has(DefectPINNoDecrement) {
-		dec = left
-	}
-	if !setTries(x, p, dec) {
+	dec, ok := a.spendTry(x, p, left)
+	if !ok {
 		return nil, 0
 	}
 	if !right {
@@ -119,6 +116,17 @@ func (a *app) present(x *cos.Context, s *session, p *pinObj, left int, right boo
 	}
 	s.set(p.ref, true)
 	return nil, iso7816.SWOK
+}
+
+// spendTry commits one try of PIN p (left tries before it), in a
+// transaction of its own, and returns the tries left; false when power was
+// lost.
+func (a *app) spendTry(x *cos.Context, p *pinObj, left int) (int, bool) {
+	dec := left - 1
+	if a.has(DefectPINNoDecrement) {
+		dec = left
+	}
+	return dec, setTries(x, p, dec)
 }
 
 // CHANGE PIN 84 5E 01 <00|81> 14 <SM4(old key, new key)> <MAC(old key)>
@@ -157,4 +165,78 @@ func (a *app) changePIN(x *cos.Context) ([]byte, iso7816.Status) {
 		return nil, iso7816.SWWrongData
 	}
 	return a.present(x, state(x), p, left, right, newKey)
+}
+
+// RESET RETRY COUNTER 84 2C 02 81 14 <SM4(admin key, new key)> <MAC(admin
+// key)> or 84 2C 03 81 04 <MAC(admin key)> [model, ISO/IEC 7816-4 INS 2C]:
+// the admin resets the user PIN's tries, with a new user PIN (P1 02) or
+// without (P1 03). The MAC over the header and the data, with the admin
+// PIN's key and the challenge as IV, proves knowledge of the admin PIN: a
+// wrong one costs an admin try, committed before the comparison. The user
+// PIN's key (for P1 02), its tries and the admin's tries are written in one
+// transaction.
+func (a *app) resetRetryCounter(x *cos.Context) ([]byte, iso7816.Status) {
+	cmd := &x.Cmd
+	chal := x.TakeChallenge()
+	if !x.SM() || !x.Proprietary() {
+		return nil, iso7816.SWSecurityNotSatisfied
+	}
+	var n int
+	switch cmd.P1 {
+	case P1ResetNewPIN:
+		n = pinKeySize
+	case P1ResetTries:
+	default:
+		return nil, iso7816.SWWrongP1P2
+	}
+	if cmd.P2 != PINUser {
+		return nil, iso7816.SWWrongP1P2 // only the user PIN has the admin as resetter
+	}
+	if len(cmd.Data) != n+cardcrypto.MACSize || cmd.Ne != 0 || cmd.Extended {
+		return nil, iso7816.SWWrongLength
+	}
+	adm, user := &a.admin, &a.user
+	left := triesLeft(x, adm)
+	if left == 0 {
+		return nil, iso7816.SWAuthBlocked
+	}
+	if chal == nil {
+		return nil, iso7816.SWSMDataIncorrect
+	}
+	body, mac := cmd.Data[:n], cmd.Data[n:]
+	key := x.Memory().Get(adm.keyCell)
+	h := make([]byte, 0, 5+pinKeySize)
+	h = append(h, cmd.CLA, cmd.INS, cmd.P1, cmd.P2, byte(len(cmd.Data)))
+	h = append(h, body...)
+	right := cardcrypto.VerifyMAC(cardcrypto.AlgSM4, key, chal, h, mac)
+	var newKey []byte
+	if n > 0 {
+		var err error
+		if newKey, err = cardcrypto.DecryptECB(cardcrypto.AlgSM4, key, body); err != nil {
+			return nil, iso7816.SWWrongData
+		}
+	}
+	dec, ok := a.spendTry(x, adm, left)
+	if !ok {
+		return nil, 0
+	}
+	s := state(x)
+	if !right {
+		s.admin = false
+		return nil, retries(dec)
+	}
+	m := x.Memory()
+	m.Begin()
+	m.Set(adm.triesCell, []byte{byte(adm.maxTries)})
+	m.Set(user.triesCell, []byte{byte(user.maxTries)})
+	if newKey != nil {
+		m.Set(user.keyCell, newKey)
+	}
+	if !x.Commit() {
+		return nil, 0
+	}
+	if newKey != nil {
+		s.user = false // a verification of the old PIN ends with it
+	}
+	return nil, iso7816.SWOK
 }

@@ -36,6 +36,7 @@ const (
 const (
 	INSVerify          byte = 0x20
 	INSChangePIN       byte = 0x5E
+	INSResetRetryCount byte = 0x2C // RESET RETRY COUNTER (ISO/IEC 7816-4)
 	INSGenerateKeyPair byte = 0x40
 	INSExportPublicKey byte = 0xC9
 	INSImportKeyPair   byte = 0x4E
@@ -54,6 +55,14 @@ const (
 	TagPrivateFile byte = 0xC2 // names a private key file [known, key generation]
 	CertMore       byte = 0x01 // IMPORT CERTIFICATE P1 b1: continues an import
 	CertLast       byte = 0x80 // IMPORT CERTIFICATE P1 b8: last chunk
+)
+
+// Parameters of PSO DECIPHER and RESET RETRY COUNTER [model: the values of
+// ISO/IEC 7816-8 and 7816-4].
+const (
+	P1P2Decipher       = 0x8086 // PSO DECIPHER: plain value out, cryptogram in
+	P1ResetNewPIN byte = 0x02   // RESET RETRY COUNTER with new reference data
+	P1ResetTries  byte = 0x03   // RESET RETRY COUNTER of the tries only
 )
 
 // Sizes.
@@ -126,9 +135,14 @@ type session struct {
 	importing bool
 	importTo  int
 	buf       []byte
-	// the parsed signing key, kept while its NVM bytes stay the same
-	signD   [PrivateFileSize]byte
-	signKey *sm2.PrivateKey
+	// the parsed private keys (signing, encryption), each kept while its
+	// NVM bytes stay the same
+	keys [2]parsedKey
+}
+
+type parsedKey struct {
+	d   [PrivateFileSize]byte
+	key *sm2.PrivateKey
 }
 
 // Build adds the PKI application under the MF of b, personalised from the
@@ -288,7 +302,10 @@ func (a *app) Handle(x *cos.Context) ([]byte, iso7816.Status, bool) {
 			if x.SM() {
 				return nil, iso7816.SWSMNotSupported, true
 			}
-			d, sw := a.sign(x)
+			d, sw := a.pso(x)
+			return d, sw, true
+		case INSResetRetryCount:
+			d, sw := a.resetRetryCounter(x)
 			return d, sw, true
 		case INSExternalAuth:
 			// 00 82 00 00 names the ADF's external authentication key
@@ -304,6 +321,8 @@ func (a *app) Handle(x *cos.Context) ([]byte, iso7816.Status, bool) {
 	switch cmd.INS {
 	case INSChangePIN:
 		d, sw = a.changePIN(x)
+	case INSResetRetryCount:
+		d, sw = a.resetRetryCounter(x)
 	case INSGenerateKeyPair, INSExportPublicKey, INSImportKeyPair, INSImportPublicKey, INSImportCert:
 		if x.SM() {
 			return nil, iso7816.SWSMNotSupported, true

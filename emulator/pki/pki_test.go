@@ -79,11 +79,14 @@ func TestPrivateKeyNeverLeaves(t *testing.T) {
 			}
 		}
 	}
-	sweep := func() {
+	// A ciphertext for PSO DECIPHER (00 2A 80 86), a MAC-sized body for
+	// RESET RETRY COUNTER (84 2C 03 81).
+	ct := encrypt(t, &mustKey(t, encKP).PublicKey, []byte("not a key"), false)
+	sweep := func(verified bool) {
 		for _, cla := range []byte{0x00, 0x80, 0x84, 0x04} {
 			for ins := 0; ins < 256; ins++ {
-				for _, p := range [][2]byte{{0, 0}, {0x93, 0}, {0x95, 0}, {0, 0x13}, {0, 0x15}, {0x82, 0}, {0x9E, 0x9A}, {0x01, 0x81}} {
-					for _, body := range [][]byte{nil, {0x00, 0x13}, {0x00, 0x15}, {0xC0, 0x02, 0x00, 0x13}, {0xC2, 0x02, 0x00, 0x13}, {0xC2, 0x02, 0x00, 0x15}} {
+				for _, p := range [][2]byte{{0, 0}, {0x93, 0}, {0x95, 0}, {0, 0x13}, {0, 0x15}, {0x82, 0}, {0x9E, 0x9A}, {0x01, 0x81}, {0x80, 0x86}, {0x03, 0x81}, {0x02, 0x81}} {
+					for _, body := range [][]byte{nil, {0x00, 0x13}, {0x00, 0x15}, {0xC0, 0x02, 0x00, 0x13}, {0xC2, 0x02, 0x00, 0x13}, {0xC2, 0x02, 0x00, 0x15}, {0, 0, 0, 0}, ct} {
 						cmd := []byte{cla, byte(ins), p[0], p[1]}
 						if body != nil {
 							cmd = append(cmd, byte(len(body)))
@@ -103,15 +106,17 @@ func TestPrivateKeyNeverLeaves(t *testing.T) {
 							check(cmd, r)
 						}
 						c.selectADF()
+						if verified { // selecting the application again ends the verifications
+							c.verify(pki.PINUser, c.userPIN(), iso7816.SWOK)
+							c.verify(pki.PINAdmin, c.adminPIN(), iso7816.SWOK)
+						}
 					}
 				}
 			}
 		}
 	}
-	sweep()
-	c.verify(pki.PINUser, c.userPIN(), iso7816.SWOK)
-	c.verify(pki.PINAdmin, c.adminPIN(), iso7816.SWOK)
-	sweep()
+	sweep(false)
+	sweep(true)
 	// Selected, by every path, the private key files stay closed.
 	for _, fid := range []uint16{pki.FIDSignPrivate, pki.FIDEncPrivate} {
 		c.verify(pki.PINUser, c.userPIN(), iso7816.SWOK)

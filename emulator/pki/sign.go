@@ -15,13 +15,22 @@ import (
 // maxMessage bounds M in the "message" sign input (a short APDU's data).
 const maxMessage = 255
 
+// pso runs PERFORM SECURITY OPERATION: the signature or the decipherment,
+// by P1-P2.
+func (a *app) pso(x *cos.Context) ([]byte, iso7816.Status) {
+	switch uint16(x.Cmd.P1)<<8 | uint16(x.Cmd.P2) {
+	case P1P2Sign:
+		return a.sign(x)
+	case P1P2Decipher:
+		return a.decipher(x)
+	}
+	return nil, iso7816.SWWrongP1P2
+}
+
 // PSO COMPUTE DIGITAL SIGNATURE 00 2A 9E 9A Lc <e or M> Le [model, CARD.md
 // §4]: the SM2 signature (GB/T 32918.2) with the signing key, as r‖s.
 func (a *app) sign(x *cos.Context) ([]byte, iso7816.Status) {
 	cmd := &x.Cmd
-	if uint16(cmd.P1)<<8|uint16(cmd.P2) != P1P2Sign {
-		return nil, iso7816.SWWrongP1P2
-	}
 	if a.message && (len(cmd.Data) == 0 || len(cmd.Data) > maxMessage) || !a.message && len(cmd.Data) != DigestSize {
 		return nil, iso7816.SWWrongLength
 	}
@@ -29,7 +38,7 @@ func (a *app) sign(x *cos.Context) ([]byte, iso7816.Status) {
 	if !s.user && !a.has(DefectSignWithoutPIN) {
 		return nil, iso7816.SWSecurityNotSatisfied
 	}
-	k := a.signingKey(x, s)
+	k := a.pairKey(x, s, 0)
 	if k == nil {
 		return nil, iso7816.SWRefDataNotFound
 	}
@@ -54,22 +63,24 @@ func (a *app) sign(x *cos.Context) ([]byte, iso7816.Status) {
 	return rs, iso7816.SWOK
 }
 
-// signingKey returns the signing private key, parsed once per session while
-// the key file stays the same; nil for an empty slot.
-func (a *app) signingKey(x *cos.Context, s *session) *sm2.PrivateKey {
-	d := privateKey(x, &a.pairs[0])
+// pairKey returns the private key of pair i (0 signing, 1 encryption),
+// parsed once per session while the key file stays the same; nil for an
+// empty slot.
+func (a *app) pairKey(x *cos.Context, s *session, i int) *sm2.PrivateKey {
+	d := privateKey(x, &a.pairs[i])
 	if d == nil {
 		return nil
 	}
-	if s.signKey != nil && bytes.Equal(s.signD[:], d) {
-		return s.signKey
+	c := &s.keys[i]
+	if c.key != nil && bytes.Equal(c.d[:], d) {
+		return c.key
 	}
 	k, err := sm2.NewPrivateKey(d)
 	if err != nil {
 		return nil
 	}
-	copy(s.signD[:], d)
-	s.signKey = k
+	copy(c.d[:], d)
+	c.key = k
 	return k
 }
 
