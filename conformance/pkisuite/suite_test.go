@@ -1,12 +1,18 @@
 package pkisuite_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sscard/sscard/conformance"
+	"github.com/sscard/sscard/conformance/idauth"
 	"github.com/sscard/sscard/conformance/pkisuite"
+	"github.com/sscard/sscard/conformance/terminal"
+	"github.com/sscard/sscard/emulator/iso7816"
+	"github.com/sscard/sscard/emulator/profile"
 	"github.com/sscard/sscard/vectors/pki/testpki"
 )
 
@@ -81,22 +87,172 @@ func TestPKISuiteCatchesEveryMutant(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opt := onlyPKI
-			opt.Parallel = 1
-			rep, err := conformance.Execute(target, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var failed []string
-			for _, r := range rep.Results {
-				if r.Outcome == conformance.Fail || r.Outcome == conformance.Error {
-					failed = append(failed, r.ID)
-				}
-			}
+			failed := failedCases(t, target)
 			if len(failed) == 0 {
 				t.Fatalf("mutant %s (%s) passes every PKI case", m.Name, m.Description)
 			}
 			t.Logf("%s caught by %s", m.Name, strings.Join(failed, ", "))
+		})
+	}
+}
+
+// failedCases runs the PKI suite on target and returns the IDs of the
+// cases that failed.
+func failedCases(t *testing.T, target conformance.Target) []string {
+	t.Helper()
+	opt := onlyPKI
+	opt.Parallel = 1
+	rep, err := conformance.Execute(target, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, r := range rep.Results {
+		if r.Outcome == conformance.Fail || r.Outcome == conformance.Error {
+			failed = append(failed, r.ID)
+		}
+	}
+	return failed
+}
+
+// wrongCard is a deliberately wrong PKI application made by a wrapper
+// around the model card's transport: what a card with the defect answers.
+type wrongCard struct {
+	name, description string
+	wrap              func(card terminal.Transport, p *profile.Profile) terminal.Transport
+	// caughtBy are cases that must fail on it.
+	caughtBy []string
+}
+
+// wrappedTarget is the model with every card behind a wrongCard's wrapper.
+type wrappedTarget struct {
+	*conformance.ModelTarget
+	w wrongCard
+}
+
+func (t *wrappedTarget) Name() string { return "wrong card " + t.w.name }
+
+func (t *wrappedTarget) Open(c *conformance.Case, p *profile.Profile) (terminal.Transport, terminal.Transport, func(), error) {
+	card, psam, done, err := t.ModelTarget.Open(c, p)
+	if err != nil || p.PKI == nil {
+		return card, psam, done, err
+	}
+	return t.w.wrap(card, p), psam, done, nil
+}
+
+func isDecipher(c []byte) bool {
+	return len(c) >= 4 && c[0]&0xFC == 0x00 && c[1] == 0x2A && c[2] == 0x80 && c[3] == 0x86
+}
+
+func isReset(c []byte) bool { return len(c) >= 4 && c[0]&0xFC == 0x84 && c[1] == 0x2C }
+
+func sw(out []byte) iso7816.Status {
+	r, err := iso7816.ParseResponse(out)
+	if err != nil {
+		return 0
+	}
+	return r.SW
+}
+
+// wrongCards are wrong PKI applications for PSO DECIPHER and RESET RETRY
+// COUNTER.
+func wrongCards() []wrongCard {
+	return []wrongCard{
+		{name: "decipher-stale-plaintext", description: "PSO DECIPHER answers the last plaintext it gave, with 9000, for a ciphertext that does not decipher",
+			caughtBy: []string{"PKI-DEC-004"},
+			wrap: func(card terminal.Transport, _ *profile.Profile) terminal.Transport {
+				var last []byte
+				return terminal.TransportFunc(func(c []byte) ([]byte, error) {
+					out, err := card.Transmit(c)
+					if err != nil || !isDecipher(c) {
+						return out, err
+					}
+					switch sw(out) {
+					case iso7816.SWOK:
+						last = bytes.Clone(out)
+					case iso7816.SWWrongData:
+						if last != nil {
+							return bytes.Clone(last), nil
+						}
+					}
+					return out, nil
+				})
+			}},
+		{name: "decipher-without-pin", description: "PSO DECIPHER deciphers without the user PIN",
+			caughtBy: []string{"PKI-DEC-003"},
+			wrap: func(card terminal.Transport, p *profile.Profile) terminal.Transport {
+				return terminal.TransportFunc(func(c []byte) ([]byte, error) {
+					out, err := card.Transmit(c)
+					if err != nil || !isDecipher(c) || sw(out) != iso7816.SWSecurityNotSatisfied {
+						return out, err
+					}
+					// The card's own PIN check skipped: verify, send again.
+					if err := (&idauth.Client{T: card}).VerifyPIN(idauth.UserPIN, p.PKI.UserPIN.Value); err != nil {
+						return out, nil
+					}
+					return card.Transmit(c)
+				})
+			}},
+		{name: "reset-one-try-short", description: "RESET RETRY COUNTER restores one try fewer than the user PIN's maximum",
+			caughtBy: []string{"PKI-PIN-008", "PKI-PIN-009", "PKI-PIN-010"},
+			wrap: func(card terminal.Transport, _ *profile.Profile) terminal.Transport {
+				return terminal.TransportFunc(func(c []byte) ([]byte, error) {
+					out, err := card.Transmit(c)
+					if err != nil || !isReset(c) || sw(out) != iso7816.SWOK {
+						return out, err
+					}
+					// Spend a user PIN try behind the terminal's back.
+					if _, err := card.Transmit([]byte{0x00, 0x84, 0x00, 0x00, 0x10}); err != nil {
+						return nil, err
+					}
+					if _, err := card.Transmit(append([]byte{0x00, 0x20, 0x01, 0x81, 0x10}, make([]byte, 16)...)); err != nil {
+						return nil, err
+					}
+					return out, nil
+				})
+			}},
+		{name: "reset-without-mac-check", description: "RESET RETRY COUNTER takes any MAC: a wrong one restores the tries and costs nothing",
+			caughtBy: []string{"PKI-PIN-010"},
+			wrap: func(card terminal.Transport, p *profile.Profile) terminal.Transport {
+				return terminal.TransportFunc(func(c []byte) ([]byte, error) {
+					out, err := card.Transmit(c)
+					if err != nil || !isReset(c) || sw(out)&0xFFF0 != iso7816.SWVerifyFailed {
+						return out, err
+					}
+					// The card's MAC check skipped: restore the admin PIN's
+					// try and do what the command asked, for 9000.
+					cl := &idauth.Client{T: card}
+					if err := cl.VerifyPIN(idauth.AdminPIN, p.PKI.AdminPIN.Value); err != nil {
+						return out, nil
+					}
+					for range p.PKI.UserPIN.MaxTries {
+						if err := cl.VerifyPIN(idauth.UserPIN, p.PKI.UserPIN.Value); err == nil {
+							break
+						}
+					}
+					return []byte{0x90, 0x00}, nil
+				})
+			}},
+	}
+}
+
+// TestPKISuiteCatchesWrongCards: each wrong card of the new commands fails
+// the cases written for it.
+func TestPKISuiteCatchesWrongCards(t *testing.T) {
+	for _, w := range wrongCards() {
+		t.Run(w.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := conformance.NewModel("", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := failedCases(t, &wrappedTarget{ModelTarget: m, w: w})
+			for _, id := range w.caughtBy {
+				if !slices.Contains(failed, id) {
+					t.Errorf("wrong card %s (%s) passes %s", w.name, w.description, id)
+				}
+			}
+			t.Logf("%s caught by %s", w.name, strings.Join(failed, ", "))
 		})
 	}
 }
