@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/sscard/sscard/emulator/iso7816"
+	"github.com/sscard/sscard/emulator/trace"
 )
 
 // Transport carries one command APDU to a card and returns its response
@@ -98,21 +99,7 @@ func Do(t Transport, cmd iso7816.Command) ([]byte, error) {
 	return resp.Data, nil
 }
 
-func cmdName(c iso7816.Command) string {
-	if n, ok := insNames[c.INS]; ok {
-		return n
-	}
-	return fmt.Sprintf("INS %02X", c.INS)
-}
-
-var insNames = map[byte]string{
-	0x04: "DEACTIVATE FILE", 0x16: "CARD BLOCK", 0x18: "APPLICATION UNBLOCK", 0x1A: "DELIVER KEY",
-	0x1E: "APPLICATION BLOCK", 0x20: "VERIFY", 0x24: "PIN RELOAD", 0x44: "ACTIVATE FILE",
-	0x5E: "CHANGE PIN", 0x70: "MANAGE CHANNEL", 0x82: "EXTERNAL AUTHENTICATE",
-	0x84: "GET CHALLENGE", 0x88: "INTERNAL AUTHENTICATE", 0xA4: "SELECT", 0xB0: "READ BINARY",
-	0xB2: "READ RECORD", 0xC0: "GET RESPONSE", 0xD6: "UPDATE BINARY", 0xDC: "UPDATE RECORD",
-	0xE2: "APPEND RECORD", 0xE6: "TERMINATE DF", 0xFA: "CIPHER DATA",
-}
+func cmdName(c iso7816.Command) string { return trace.CommandName(c.CLA, c.INS) }
 
 // SelectByName is SELECT by DF name with the FCI returned.
 func SelectByName(t Transport, aid []byte) (iso7816.Response, error) {
