@@ -83,7 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 // usage prints the top-level help: the commands and what they do.
 func usage(w io.Writer) {
 	fmt.Fprint(w, `sscard is a software model of the third-generation social security card
-(card OS, SSSE application, PSAM) and its conformance harness.
+(card OS, SSSE, PKI and payment applications, PSAM, contact and contactless
+links, the card register) and its conformance harness.
 
 Usage:
 
