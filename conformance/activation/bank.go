@@ -25,46 +25,19 @@ func (t *Terminal) Bank(ctx context.Context, card terminal.Transport, h Holder, 
 	if h.SSN == "" {
 		return nil, errors.New("the bank route checks the holder's identity document: give its social security number")
 	}
-	if err := r.step(1); err != nil {
-		return nil, err
+	c, o, err := r.openAt(1, card)
+	if c == nil {
+		return o, err
 	}
-	c, err := r.open(card, true)
-	if err != nil {
-		return nil, err
-	}
-	if o, done := r.chipBlocked(c); done {
-		return o, nil
-	}
-	r.o.Card = c.id
 	if err := r.step(2); err != nil {
 		return nil, err
 	}
 	if o, done := r.checkHolder(c, h); done {
 		return o, nil
 	}
-	if err := r.step(3); err != nil {
-		return nil, err
-	}
-	rec, err := t.Register.Lookup(ctx, c.id)
-	if err != nil {
-		return r.refused(err)
-	}
-	if o, done, err := r.stopped(c, rec); done {
+	rec, _, o, err := r.enable(c, 3, 4, register.ActivateRequest{})
+	if rec == nil {
 		return o, err
-	}
-	r.o.Result = AlreadyEnabled
-	if rec.State == register.Sealed {
-		if err := r.step(4); err != nil {
-			return nil, err
-		}
-		res, err := r.activate(c, register.ActivateRequest{})
-		if err != nil {
-			return r.refused(err)
-		}
-		rec = res.Card
-		if res.Changed {
-			r.o.Result = Activated
-		}
 	}
 	if err := r.step(5); err != nil {
 		return nil, err

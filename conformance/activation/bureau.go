@@ -167,17 +167,10 @@ func (r *run) reactivate(c *chipCard, rec *register.Card, req BureauRequest) (*O
 
 func (r *run) reissue(old *chipCard, oldRec *register.Card, newCard terminal.Transport) (*Outcome, error) {
 	ctx, reg := r.ctx, r.t.Register
-	if err := r.step(8); err != nil {
-		return nil, err
+	nc, o, err := r.openAt(8, newCard)
+	if nc == nil {
+		return o, err
 	}
-	nc, err := r.open(newCard, true)
-	if err != nil {
-		return nil, err
-	}
-	if o, done := r.chipBlocked(nc); done {
-		return o, nil
-	}
-	r.o.Card = nc.id
 	if nc.ssn != oldRec.SSN {
 		return r.o.refuse(register.CodeIdentityMismatch, "the new card holds social security number %s, the holder's is %s", nc.ssn, oldRec.SSN), nil
 	}

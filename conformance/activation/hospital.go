@@ -23,46 +23,18 @@ func (t *Terminal) Hospital(ctx context.Context, card terminal.Transport, h Hold
 	if service == "" {
 		service = register.Outpatient
 	}
-	if err := r.step(1); err != nil {
-		return nil, err
+	c, o, err := r.openAt(1, card)
+	if c == nil {
+		return o, err
 	}
-	c, err := r.open(card, true)
-	if err != nil {
-		return nil, err
-	}
-	if o, done := r.chipBlocked(c); done {
-		return o, nil
-	}
-	r.o.Card = c.id
 	if o, done := r.checkHolder(c, h); done {
 		return o, nil
 	}
-	if err := r.step(2); err != nil {
-		return nil, err
-	}
-	rec, err := t.Register.Lookup(ctx, c.id)
-	if err != nil {
-		return r.refused(err)
-	}
-	if o, done, err := r.stopped(c, rec); done {
+	// The activation of a sealed card carries the registration: the
+	// register journals both.
+	rec, registered, o, err := r.enable(c, 2, 3, register.ActivateRequest{Service: service})
+	if rec == nil {
 		return o, err
-	}
-	r.o.Result = AlreadyEnabled
-	registered := false
-	if rec.State == register.Sealed {
-		if err := r.step(3); err != nil {
-			return nil, err
-		}
-		// The activation carries the registration: the register
-		// journals both.
-		res, err := r.activate(c, register.ActivateRequest{Service: service})
-		if err != nil {
-			return r.refused(err)
-		}
-		rec, registered = res.Card, true
-		if res.Changed {
-			r.o.Result = Activated
-		}
 	}
 	if err := r.step(4); err != nil {
 		return nil, err

@@ -59,31 +59,12 @@ func (t *Terminal) Online(ctx context.Context, card terminal.Transport, h Holder
 	if o, done := r.checkHolder(c, h); done {
 		return o, nil
 	}
-	if err := r.step(4); err != nil {
-		return nil, err
-	}
-	rec, err := t.Register.Lookup(ctx, c.id)
-	if err != nil {
-		return r.refused(err)
-	}
-	if o, done, err := r.stopped(c, rec); done {
+	rec, activated, o, err := r.enable(c, 4, 5, register.ActivateRequest{})
+	if rec == nil {
 		return o, err
 	}
-	r.o.Result = AlreadyEnabled
-	if rec.State == register.Sealed {
-		if err := r.step(5); err != nil {
-			return nil, err
-		}
-		res, err := r.activate(c, register.ActivateRequest{})
-		if err != nil {
-			return r.refused(err)
-		}
-		if res.Changed {
-			r.o.Result = Activated
-		}
-		if c.lcs == lcsDeactivated {
-			r.o.note("the chip stays deactivated until a terminal with a PSAM sees the card")
-		}
+	if activated && c.lcs == lcsDeactivated {
+		r.o.note("the chip stays deactivated until a terminal with a PSAM sees the card")
 	}
 	return r.o, nil
 }

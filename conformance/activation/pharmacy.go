@@ -47,17 +47,10 @@ func (t *Terminal) Pharmacy(ctx context.Context, original, newCard terminal.Tran
 		return nil, err
 	}
 	r.o.Chip = chip
-	if err := r.step(3); err != nil {
-		return nil, err
+	nc, o, err := r.openAt(3, newCard)
+	if nc == nil {
+		return o, err
 	}
-	nc, err := r.open(newCard, true)
-	if err != nil {
-		return nil, err
-	}
-	if o, done := r.chipBlocked(nc); done {
-		return o, nil
-	}
-	r.o.Card = nc.id
 	if err := r.step(4); err != nil {
 		return nil, err
 	}

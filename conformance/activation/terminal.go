@@ -198,6 +198,57 @@ func (r *run) open(card terminal.Transport, identity bool) (*chipCard, error) {
 	return c, nil
 }
 
+// openAt is the opening of a route at step n: the card is opened and its
+// identity read, a card whose chip cannot be read is refused, and the
+// outcome names the card. A nil card ends the route with (o, err).
+func (r *run) openAt(n int, card terminal.Transport) (c *chipCard, o *Outcome, err error) {
+	if err := r.step(n); err != nil {
+		return nil, nil, err
+	}
+	if c, err = r.open(card, true); err != nil {
+		return nil, nil, err
+	}
+	if o, done := r.chipBlocked(c); done {
+		return nil, o, nil
+	}
+	r.o.Card = c.id
+	return c, nil, nil
+}
+
+// enable looks the card up at step lookup, refuses a card the register
+// stops, and asks the register to activate a sealed card at step act with
+// req. rec is the card's record after it, activated says the activation
+// ran (the outcome says Activated if it changed the card, AlreadyEnabled
+// otherwise). A nil rec ends the route with (o, err).
+func (r *run) enable(c *chipCard, lookup, act int, req register.ActivateRequest) (rec *register.Card, activated bool, o *Outcome, err error) {
+	if err := r.step(lookup); err != nil {
+		return nil, false, nil, err
+	}
+	if rec, err = r.t.Register.Lookup(r.ctx, c.id); err != nil {
+		o, err = r.refused(err)
+		return nil, false, o, err
+	}
+	if o, done, err := r.stopped(c, rec); done {
+		return nil, false, o, err
+	}
+	r.o.Result = AlreadyEnabled
+	if rec.State != register.Sealed {
+		return rec, false, nil, nil
+	}
+	if err := r.step(act); err != nil {
+		return nil, false, nil, err
+	}
+	res, err := r.activate(c, req)
+	if err != nil {
+		o, err = r.refused(err)
+		return nil, false, o, err
+	}
+	if res.Changed {
+		r.o.Result = Activated
+	}
+	return res.Card, true, nil, nil
+}
+
 // refused turns a refusal of the register into the outcome; other errors
 // are returned.
 func (r *run) refused(err error) (*Outcome, error) {
