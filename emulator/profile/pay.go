@@ -110,13 +110,7 @@ type PayApp struct {
 }
 
 // PayPIN is the offline PIN.
-type PayPIN struct {
-	Value string `json:"value"` // 4 to 12 digits
-	// MaxTries before blocking [model: default 3].
-	MaxTries int `json:"maxTries,omitempty"`
-	// TriesLeft at personalisation; default MaxTries.
-	TriesLeft *int `json:"triesLeft,omitempty"`
-}
+type PayPIN = AppPIN
 
 // ECash holds the electronic cash amounts, in minor units, each at most
 // 999999999999 (n12).
@@ -368,26 +362,6 @@ func (a *PayApp) validate(f string, i int, contactless bool) error {
 	if a.ECash == nil {
 		e := a.Type != "credit"
 		a.ECash = &e
-	}
-	return nil
-}
-
-func (pin *PayPIN) validate(f string) error {
-	if pin.MaxTries == 0 {
-		pin.MaxTries = DefaultPINTries
-	}
-	if pin.MaxTries < 1 || pin.MaxTries > 15 {
-		return fieldErr(f+"maxTries", "%d is outside 1..15", pin.MaxTries)
-	}
-	if err := digitsField(f+"value", pin.Value, 4, 12); err != nil {
-		return err
-	}
-	if pin.TriesLeft == nil {
-		t := pin.MaxTries
-		pin.TriesLeft = &t
-	}
-	if *pin.TriesLeft < 0 || *pin.TriesLeft > pin.MaxTries {
-		return fieldErr(f+"triesLeft", "%d is outside 0..maxTries (%d)", *pin.TriesLeft, pin.MaxTries)
 	}
 	return nil
 }

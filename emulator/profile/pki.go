@@ -57,8 +57,12 @@ type PKI struct {
 
 // PKIPIN is a PIN of the PKI application. The card keeps only its SM3-
 // derived key (CARD.md §4).
-type PKIPIN struct {
-	Value string `json:"value"`
+type PKIPIN = AppPIN
+
+// AppPIN is a PIN of an application that keeps its own (the PKI user and
+// admin PINs, the payment application's offline PIN).
+type AppPIN struct {
+	Value string `json:"value"` // 4 to 12 digits
 	// MaxTries before blocking [model: default 3].
 	MaxTries int `json:"maxTries,omitempty"`
 	// TriesLeft at personalisation; default MaxTries. 0 is a blocked PIN.
@@ -176,7 +180,7 @@ func (s *PKI) validate() error {
 	return nil
 }
 
-func (pin *PKIPIN) validate(f string) error {
+func (pin *AppPIN) validate(f string) error {
 	if pin.MaxTries == 0 {
 		pin.MaxTries = DefaultPINTries
 	}
@@ -203,25 +207,32 @@ func (k *PKIKey) validate(f string) error {
 	if k.ID == "00" {
 		return fieldErr(f+".id", "00 is not a key identifier")
 	}
+	return keyMaterial(f, k.Master, k.Value, &k.Tries)
+}
+
+// keyMaterial checks a symmetric key given as a master key (diversified by
+// the card) or as the card key's value, 16 bytes either way, and its
+// tries (default DefaultKeyTries).
+func keyMaterial(f, master, value string, tries *int) error {
 	switch {
-	case k.Master != "" && k.Value != "":
+	case master != "" && value != "":
 		return fieldErr(f, "give master or value, not both")
-	case k.Master != "":
-		if _, err := hexField(f+".master", k.Master, 16, 16); err != nil {
+	case master != "":
+		if _, err := hexField(f+".master", master, 16, 16); err != nil {
 			return err
 		}
-	case k.Value != "":
-		if _, err := hexField(f+".value", k.Value, 16, 16); err != nil {
+	case value != "":
+		if _, err := hexField(f+".value", value, 16, 16); err != nil {
 			return err
 		}
 	default:
 		return fieldErr(f, "missing master or value")
 	}
-	if k.Tries == 0 {
-		k.Tries = DefaultKeyTries
+	if *tries == 0 {
+		*tries = DefaultKeyTries
 	}
-	if k.Tries < 1 || k.Tries > 15 {
-		return fieldErr(f+".tries", "%d is outside 1..15", k.Tries)
+	if *tries < 1 || *tries > 15 {
+		return fieldErr(f+".tries", "%d is outside 1..15", *tries)
 	}
 	return nil
 }

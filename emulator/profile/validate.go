@@ -244,25 +244,8 @@ func validateKeys(keys []Key) error {
 				return fieldErr(f+".usage", "%q is not one of %s", u, strings.Join(KeyUsages, ", "))
 			}
 		}
-		switch {
-		case k.Master != "" && k.Value != "":
-			return fieldErr(f, "give master or value, not both")
-		case k.Master != "":
-			if _, err := hexField(f+".master", k.Master, 16, 16); err != nil {
-				return err
-			}
-		case k.Value != "":
-			if _, err := hexField(f+".value", k.Value, 16, 16); err != nil {
-				return err
-			}
-		default:
-			return fieldErr(f, "missing master or value")
-		}
-		if k.Tries == 0 {
-			k.Tries = DefaultKeyTries
-		}
-		if k.Tries < 1 || k.Tries > 15 {
-			return fieldErr(f+".tries", "%d is outside 1..15", k.Tries)
+		if err := keyMaterial(f, k.Master, k.Value, &k.Tries); err != nil {
+			return err
 		}
 	}
 	return nil
