@@ -205,7 +205,7 @@ var authCases = []*Case{
 	{
 		ID: "SSSE-AUTH-005", Title: "EXTERNAL AUTHENTICATE with the PSAM's cryptogram answers 9000 and opens the EF05 update",
 		Clause: cardSec + "; " + iso4 + " §11.5.4", PSAM: true,
-		Requires: requireAll(auNeedKey(0x04, "extauth"), genNeedRule("EF05", "update", "key:04")),
+		Requires: RequireAll(auNeedKey(0x04, "extauth"), genNeedRule("EF05", "update", "key:04")),
 		Run: func(s *S) {
 			s.Session()
 			rec := record(s, "EF05", 0x07)
@@ -293,7 +293,7 @@ var authCases = []*Case{
 	{
 		ID: "SSSE-AUTH-011", Title: "Wrong cryptograms count down; the blocked key answers 6983 even to the right one, other keys still work",
 		Clause: cardSec, PSAM: true, Destructive: true,
-		Requires: requireAll(auNeedKey(0x04, "extauth"), auNeedKey(0x0A, "extauth"), genNeedRule("EF05", "update", "key:04")),
+		Requires: RequireAll(auNeedKey(0x04, "extauth"), auNeedKey(0x0A, "extauth"), genNeedRule("EF05", "update", "key:04")),
 		Run: func(s *S) {
 			s.Session()
 			left := auTries(s, terminal.KeyEF05)
@@ -366,7 +366,7 @@ var authCases = []*Case{
 	{
 		ID: "SSSE-AUTH-016", Title: "Selecting the MF and the SSSE again clears RKSSSE: EF06 answers 6982",
 		Clause: iso4 + " §5.4.3; " + cardSSSE, PSAM: true,
-		Requires: requireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A")),
+		Requires: RequireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A")),
 		Run: func(s *S) {
 			genUnlock(s, "EF06")
 			auEF06(s, iso7816.SWOK)
@@ -379,7 +379,7 @@ var authCases = []*Case{
 	{
 		ID: "SSSE-AUTH-017", Title: "SELECT 00 A4 00 0C (the MF, as after reset) clears the key and PIN states of the SSSE",
 		Clause: iso4 + " §5.4.3, §11.2.2", PSAM: true,
-		Requires: requireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A"), needTries(1)),
+		Requires: RequireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A"), needTries(1)),
 		Run: func(s *S) {
 			genUnlock(s, "EF06")
 			verifyPIN(s)
@@ -395,7 +395,7 @@ var authCases = []*Case{
 	{
 		ID: "SSSE-AUTH-018", Title: "RKSSSE holds while a sub-application under the SSSE is selected, and after coming back",
 		Clause: cardSSSE + " [model: the SSSE's security state covers its sub-applications]", Model: true, PSAM: true,
-		Requires: requireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A"), auNeedSubApp("D15600000500")),
+		Requires: RequireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A"), auNeedSubApp("D15600000500")),
 		Run: func(s *S) {
 			genUnlock(s, "EF06")
 			s.Step("select DF01")

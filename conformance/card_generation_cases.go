@@ -167,7 +167,7 @@ func genDate(d []byte) (time.Time, error) {
 var generationCases = []*Case{
 	{
 		ID: "SSSE-GEN-001", Title: "1.00 card: EF06 record 3 is the sex (0A); there is no name extension 4E",
-		Clause: cardSSSE, Persona: "trace-1.00", Requires: requireAll(needGen("1.00"), genNeedRule("EF06", "read", "free")),
+		Clause: cardSSSE, Persona: "trace-1.00", Requires: RequireAll(needGen("1.00"), genNeedRule("EF06", "read", "free")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			s.Step("EF06 record number 3")
@@ -182,7 +182,7 @@ var generationCases = []*Case{
 	{
 		ID: "SSSE-GEN-002", Title: "2.00 card: EF06 record 3 is the name extension 4E (FF-padded), record 4 the sex",
 		Clause: cardSSSE + " [model: record number of 4E]", Model: true, Persona: "gen2",
-		Requires: requireAll(needGen("2.00"), genNeedRule("EF06", "read", "free")),
+		Requires: RequireAll(needGen("2.00"), genNeedRule("EF06", "read", "free")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			genNameExtLayout(s)
@@ -191,7 +191,7 @@ var generationCases = []*Case{
 	{
 		ID: "SSSE-GEN-003", Title: "3.00 card: after RKSSSE, EF06 record 3 is the name extension 4E (FF-padded), record 4 the sex",
 		Clause: cardSSSE + " [model: record number of 4E]", Model: true, PSAM: true,
-		Requires: requireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A")),
+		Requires: RequireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A")),
 		Run: func(s *S) {
 			genUnlock(s, "EF06")
 			genNameExtLayout(s)
@@ -211,7 +211,7 @@ var generationCases = []*Case{
 	},
 	{
 		ID: "SSSE-GEN-005", Title: "3.00 card: EF0D after RKSSSE holds EA (person identifier, 12 bytes) and EB (first application place, 3 bytes BCD)",
-		Clause: cardSSSE, PSAM: true, Requires: requireAll(needGen("3.00"), genNeedRule("EF0D", "read", "key:0A")),
+		Clause: cardSSSE, PSAM: true, Requires: RequireAll(needGen("3.00"), genNeedRule("EF0D", "read", "key:0A")),
 		Run: func(s *S) {
 			genUnlock(s, "EF0D")
 			id := &s.Profile().SSSE.Identity
@@ -228,7 +228,7 @@ var generationCases = []*Case{
 	},
 	{
 		ID: "SSSE-GEN-006", Title: "3.00 card: EF0D answers 6982 without RKSSSE, even with the PIN verified",
-		Clause: cardSSSE, Requires: requireAll(needGen("3.00"), genNeedRule("EF0D", "read", "key:0A"), needTries(1)),
+		Clause: cardSSSE, Requires: RequireAll(needGen("3.00"), genNeedRule("EF0D", "read", "key:0A"), needTries(1)),
 		Run: func(s *S) {
 			selectSSSE(s)
 			s.Step("no authentication")
@@ -252,7 +252,7 @@ var generationCases = []*Case{
 	},
 	{
 		ID: "SSSE-GEN-008", Title: "2.00 card: every EF06 record reads freely, without PIN or authentication",
-		Clause: cardSSSE, Persona: "gen2", Requires: requireAll(needGen("1.00", "2.00"), genNeedRule("EF06", "read", "free")),
+		Clause: cardSSSE, Persona: "gen2", Requires: RequireAll(needGen("1.00", "2.00"), genNeedRule("EF06", "read", "free")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			for _, rec := range records(s)["EF06"] {
@@ -263,7 +263,7 @@ var generationCases = []*Case{
 	},
 	{
 		ID: "SSSE-GEN-009", Title: "3.00 card: EF06 answers 6982 before RKSSSE, and the record after internal then external authentication (key 0A)",
-		Clause: cardSSSE, PSAM: true, Requires: requireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A")),
+		Clause: cardSSSE, PSAM: true, Requires: RequireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			s.Step("no authentication")
@@ -278,7 +278,7 @@ var generationCases = []*Case{
 	},
 	{
 		ID: "SSSE-GEN-010", Title: "3.00 card: external authentication with another key (04) does not open EF06",
-		Clause: cardSSSE, PSAM: true, Requires: requireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A"), auNeedKey(0x04, "extauth")),
+		Clause: cardSSSE, PSAM: true, Requires: RequireAll(needGen("3.00"), genNeedRule("EF06", "read", "key:0A"), auNeedKey(0x04, "extauth")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			auth(s, terminal.KeyEF05)
@@ -339,7 +339,7 @@ var generationCases = []*Case{
 	},
 	{
 		ID: "SSSE-GEN-013", Title: "Birth date (0D) is a valid BCD date; birthplace (0C) is BCD padded with F",
-		Clause: cardSSSE, Persona: "gen2", Requires: requireAll(needSSC, genNeedRule("EF06", "read", "free")),
+		Clause: cardSSSE, Persona: "gen2", Requires: RequireAll(needSSC, genNeedRule("EF06", "read", "free")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			id := &s.Profile().SSSE.Identity
@@ -369,7 +369,7 @@ var generationCases = []*Case{
 	},
 	{
 		ID: "SSSE-GEN-014", Title: "The name (09) is GBK padded with 00 (or 20 on some cards) to 30 bytes, and decodes to the holder's name",
-		Clause: cardSSSE, Persona: "gen2", Requires: requireAll(needSSC, genNeedRule("EF06", "read", "free")),
+		Clause: cardSSSE, Persona: "gen2", Requires: RequireAll(needSSC, genNeedRule("EF06", "read", "free")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			id := &s.Profile().SSSE.Identity
@@ -412,7 +412,7 @@ var generationCases = []*Case{
 	{
 		ID: "SSSE-GEN-016", Title: "3DES card: EXTERNAL AUTHENTICATE takes an 8-byte cryptogram; 16 bytes answer 6700",
 		Clause: cardSec + "; CARD.md §1", Persona: "gen2", PSAM: true,
-		Requires: requireAll(needGen("1.00", "2.00"), genNeed3DES, auNeedKey(0x04, "extauth")),
+		Requires: RequireAll(needGen("1.00", "2.00"), genNeed3DES, auNeedKey(0x04, "extauth")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			s.Step("8-byte cryptogram")

@@ -23,17 +23,6 @@ const (
 
 // --- requirements on the card's profile ---
 
-func requireAll(reqs ...func(*profile.Profile) string) func(*profile.Profile) string {
-	return func(p *profile.Profile) string {
-		for _, r := range reqs {
-			if why := r(p); why != "" {
-				return why
-			}
-		}
-		return ""
-	}
-}
-
 func needGen(gens ...string) func(*profile.Profile) string {
 	return func(p *profile.Profile) string {
 		if p.Kind != profile.KindCard {

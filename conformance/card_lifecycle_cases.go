@@ -132,7 +132,7 @@ var lifeCycleCases = []*Case{
 	},
 	{
 		ID: "SSSE-LIFE-003", Title: "A deactivated SSSE refuses VERIFY and CHANGE PIN with 6985 and spends no try",
-		Clause: lcClause, Model: true, PSAM: true, Requires: requireAll(lcNeedAdmin, needTries(1)), Restores: true,
+		Clause: lcClause, Model: true, PSAM: true, Requires: RequireAll(lcNeedAdmin, needTries(1)), Restores: true,
 		Run: func(s *S) {
 			lcSend(s, lcDeactivate, iso7816.SWOK)
 			s.Step("VERIFY with the right PIN")
@@ -345,7 +345,7 @@ var lifeCycleCases = []*Case{
 	},
 	{
 		ID: "SSSE-LIFE-019", Title: "A blocked SSSE refuses READ RECORD and VERIFY with 6A81; the MF still answers",
-		Clause: emvScript + ".1; " + cardLife, PSAM: true, Requires: requireAll(lcNeedAdmin, needTries(1)), Restores: true,
+		Clause: emvScript + ".1; " + cardLife, PSAM: true, Requires: RequireAll(lcNeedAdmin, needTries(1)), Restores: true,
 		Run: func(s *S) {
 			lcSend(s, lcAppBlock, iso7816.SWOK)
 			s.Step("READ RECORD")
@@ -362,7 +362,7 @@ var lifeCycleCases = []*Case{
 	},
 	{
 		ID: "SSSE-LIFE-020", Title: "After APPLICATION UNBLOCK the SSSE reads and verifies again",
-		Clause: emvScript + ".2; " + cardLife, PSAM: true, Requires: requireAll(lcNeedAdmin, needTries(1)), Restores: true,
+		Clause: emvScript + ".2; " + cardLife, PSAM: true, Requires: RequireAll(lcNeedAdmin, needTries(1)), Restores: true,
 		Run: func(s *S) {
 			lcSend(s, lcAppBlock, iso7816.SWOK)
 			lcSend(s, lcAppUnblock, iso7816.SWOK)
@@ -394,7 +394,7 @@ var lifeCycleCases = []*Case{
 	{
 		ID: "SSSE-LIFE-022", Title: "A cancelled card seen by a terminal gets its SSSE blocked: SELECT then answers 6283",
 		Clause: cardLife + " [model]; " + emvScript + ".1", Model: true, PSAM: true, Persona: "cancelled",
-		Requires: requireAll(lcNeedAdmin, lcNeedRegister("cancelled")), Destructive: true,
+		Requires: RequireAll(lcNeedAdmin, lcNeedRegister("cancelled")), Destructive: true,
 		Run: func(s *S) {
 			lcSend(s, lcAppBlock, iso7816.SWOK)
 			s.Step("select SSSE")

@@ -329,7 +329,7 @@ var moreCases = []*Case{
 	{
 		ID: "SSSE-MORE-012", Title: "DF03 records need the PIN: 6982, then the record after VERIFY",
 		Clause: cardSSSE + "; " + cardSec + " [model: sub-application rules]", Model: true,
-		Requires: requireAll(needTries(1), moNeedSubAppFile("D15600000502", "pin")),
+		Requires: RequireAll(needTries(1), moNeedSubAppFile("D15600000502", "pin")),
 		Run: func(s *S) {
 			_, f := moSubAppFile(s.Profile(), "D15600000502", "pin")
 			selectSSSE(s)
@@ -345,7 +345,7 @@ var moreCases = []*Case{
 	{
 		ID: "SSSE-MORE-013", Title: "DF04 records need the PIN: 6982, then the record after VERIFY",
 		Clause: cardSSSE + "; " + cardSec + " [model: sub-application rules]", Model: true,
-		Requires: requireAll(needTries(1), moNeedSubAppFile("D15600000503", "pin")),
+		Requires: RequireAll(needTries(1), moNeedSubAppFile("D15600000503", "pin")),
 		Run: func(s *S) {
 			_, f := moSubAppFile(s.Profile(), "D15600000503", "pin")
 			selectSSSE(s)
@@ -360,7 +360,7 @@ var moreCases = []*Case{
 	},
 	{
 		ID: "SSSE-MORE-014", Title: "The PIN verified in the SSSE holds in its sub-applications",
-		Clause: iso4 + " §5.4.3; " + cardSec, Requires: requireAll(needTries(1), moNeedSubAppFile("D15600000503", "pin")),
+		Clause: iso4 + " §5.4.3; " + cardSec, Requires: RequireAll(needTries(1), moNeedSubAppFile("D15600000503", "pin")),
 		Run: func(s *S) {
 			_, f := moSubAppFile(s.Profile(), "D15600000503", "pin")
 			selectSSSE(s)
@@ -372,7 +372,7 @@ var moreCases = []*Case{
 	},
 	{
 		ID: "SSSE-MORE-015", Title: "The PIN verified in the SSSE is lost by leaving it for the MF",
-		Clause: iso4 + " §5.4.3; " + cardSec, Requires: requireAll(needTries(1), moNeedSubAppFile("D15600000502", "pin")),
+		Clause: iso4 + " §5.4.3; " + cardSec, Requires: RequireAll(needTries(1), moNeedSubAppFile("D15600000502", "pin")),
 		Run: func(s *S) {
 			_, f := moSubAppFile(s.Profile(), "D15600000502", "pin")
 			selectSSSE(s)
@@ -387,7 +387,7 @@ var moreCases = []*Case{
 	{
 		ID: "SSSE-MORE-016", Title: "DF01: the free file reads without the PIN, the PIN|KEY file after VERIFY only",
 		Clause: cardSSSE + " [model: sub-application rules]", Model: true,
-		Requires: requireAll(needTries(1), moNeedSubAppFile("D15600000500", "free"), moNeedSubAppFile("D15600000500", "pin|key:0A")),
+		Requires: RequireAll(needTries(1), moNeedSubAppFile("D15600000500", "free"), moNeedSubAppFile("D15600000500", "pin|key:0A")),
 		Run: func(s *S) {
 			_, free := moSubAppFile(s.Profile(), "D15600000500", "free")
 			_, prot := moSubAppFile(s.Profile(), "D15600000500", "pin|key:0A")
@@ -536,7 +536,7 @@ var moreCases = []*Case{
 		},
 	}, {
 		ID: "SSSE-MORE-026", Title: "DEACTIVATE FILE on a sub-application without external authentication answers 6982 and changes nothing",
-		Clause: cardLife + " [model]; " + iso4 + " §11.6.4", Model: true, PSAM: true, Requires: requireAll(lcNeedAdmin, moNeedSubApps(1)), Restores: true,
+		Clause: cardLife + " [model]; " + iso4 + " §11.6.4", Model: true, PSAM: true, Requires: RequireAll(lcNeedAdmin, moNeedSubApps(1)), Restores: true,
 		Run: func(s *S) {
 			aid := moSubAppAIDs(s.Profile(), moSubAppPrefix)[0]
 			s.Step("open the SSSE session")

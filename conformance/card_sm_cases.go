@@ -59,7 +59,7 @@ func smRestore07(s *S, orig []byte) {
 
 // smNeedWrite05: EF05 updates with key 04, so that CLA 84 writes are MACed
 // with it.
-var smNeedWrite05 = requireAll(auNeedKey(0x04, "extauth"), genNeedRule("EF05", "update", "key:04"))
+var smNeedWrite05 = RequireAll(auNeedKey(0x04, "extauth"), genNeedRule("EF05", "update", "key:04"))
 
 var smCases = []*Case{
 	{
@@ -92,7 +92,7 @@ var smCases = []*Case{
 	{
 		ID: "SSSE-SM-003", Title: "PIN UNBLOCK with a wrong MAC answers 6988; the PIN stays blocked",
 		Clause: cardSec + " [model: 84 24 00 00 unblock]", Model: true, PSAM: true, Persona: "pin-blocked",
-		Requires: requireAll(needBlockedPIN, auNeedKey(terminal.KeyUnblock, "unblock")),
+		Requires: RequireAll(needBlockedPIN, auNeedKey(terminal.KeyUnblock, "unblock")),
 		Run: func(s *S) {
 			smKey(s, terminal.KeyUnblock)
 			iv := smChallenge(s)
@@ -106,7 +106,7 @@ var smCases = []*Case{
 	{
 		ID: "SSSE-SM-004", Title: "PIN RELOAD with a wrong MAC answers 6988: the tries stay where they were",
 		Clause: cardSec, PSAM: true, Restores: true,
-		Requires: requireAll(needTries(2), auNeedKey(terminal.KeyReload, "reload")),
+		Requires: RequireAll(needTries(2), auNeedKey(terminal.KeyReload, "reload")),
 		Run: func(s *S) {
 			ssc := s.Session()
 			left := *s.Profile().SSSE.PIN.TriesLeft
@@ -189,7 +189,7 @@ var smCases = []*Case{
 	},
 	{
 		ID: "SSSE-SM-009", Title: "A MAC made with another key than the file's update key answers 6988",
-		Clause: cardSec, PSAM: true, Requires: requireAll(smNeedWrite05, auNeedKey(terminal.KeyEF06Wr, "extauth")),
+		Clause: cardSec, PSAM: true, Requires: RequireAll(smNeedWrite05, auNeedKey(terminal.KeyEF06Wr, "extauth")),
 		Run: func(s *S) {
 			orig := record(s, "EF05", 0x07)
 			smKey(s, terminal.KeyEF06Wr)
@@ -286,7 +286,7 @@ var smCases = []*Case{
 	{
 		ID: "SSSE-SM-016", Title: "3DES card: MACs are retail MACs over an 8-byte challenge; a wrong one answers 6988",
 		Clause: cardSec + " [model: 3DES MAC]", Model: true, Persona: "gen2", PSAM: true, Restores: true,
-		Requires: requireAll(needGen("1.00", "2.00"), genNeed3DES, smNeedWrite05),
+		Requires: RequireAll(needGen("1.00", "2.00"), genNeed3DES, smNeedWrite05),
 		Run: func(s *S) {
 			orig := record(s, "EF05", 0x07)
 			smKey(s, terminal.KeyEF05)
@@ -324,7 +324,7 @@ var smCases = []*Case{
 	{
 		ID: "SSSE-SM-018", Title: "3.00 card: UPDATE BINARY with CLA 84 and the update key's MAC writes EF07; it reads back after RKSSSE",
 		Clause: cardSec + " [model: the MAC key is the update rule's key]", Model: true, PSAM: true, Restores: true,
-		Requires: requireAll(needGen("3.00"), genNeedRule("EF07", "read", "key:0A"), genNeedRule("EF07", "update", "key:0D")),
+		Requires: RequireAll(needGen("3.00"), genNeedRule("EF07", "read", "key:0A"), genNeedRule("EF07", "update", "key:0D")),
 		Run: func(s *S) {
 			genUnlock(s, "EF07")
 			s.Step("read EF07 at 0010")

@@ -90,7 +90,7 @@ func wrRecordFor(f *profile.File, n int, p byte) []byte {
 
 // wrNeedEF05Write: EF05 record 07 is written after external authentication
 // with key 04.
-var wrNeedEF05Write = requireAll(auNeedKey(0x04, "extauth"), genNeedRule("EF05", "update", "key:04"))
+var wrNeedEF05Write = RequireAll(auNeedKey(0x04, "extauth"), genNeedRule("EF05", "update", "key:04"))
 
 var writeCases = []*Case{
 	{
@@ -123,7 +123,7 @@ var writeCases = []*Case{
 	{
 		ID: "SSSE-WRITE-003", Title: "Neither the PIN nor another key (0D) opens the EF05 update: 6982",
 		Clause: cardSSSE + "; " + cardSec, PSAM: true, Restores: true,
-		Requires: requireAll(wrNeedEF05Write, auNeedKey(0x0D, "extauth"), needTries(1)),
+		Requires: RequireAll(wrNeedEF05Write, auNeedKey(0x0D, "extauth"), needTries(1)),
 		Run: func(s *S) {
 			s.Session()
 			orig := record(s, "EF05", 0x07)
@@ -140,7 +140,7 @@ var writeCases = []*Case{
 	{
 		ID: "SSSE-WRITE-004", Title: "EF06 is written after external authentication with key 0D, not with key 04",
 		Clause: cardSSSE + "; " + cardSec, PSAM: true, Restores: true,
-		Requires: requireAll(auNeedKey(0x04, "extauth"), auNeedKey(0x0D, "extauth"), genNeedRule("EF06", "update", "key:0D")),
+		Requires: RequireAll(auNeedKey(0x04, "extauth"), auNeedKey(0x0D, "extauth"), genNeedRule("EF06", "update", "key:0D")),
 		Run: func(s *S) {
 			genUnlock(s, "EF06")
 			orig := record(s, "EF06", 0x0B)
@@ -257,7 +257,7 @@ var writeCases = []*Case{
 	{
 		ID: "SSSE-WRITE-011", Title: "3.00 card: EF07 needs RKSSSE to read and key 0D to write (UPDATE BINARY by SFI), and reads back",
 		Clause: cardSSSE + " [model: EF07 rules]", Model: true, PSAM: true, Restores: true,
-		Requires: requireAll(needGen("3.00"), genNeedRule("EF07", "read", "key:0A"), genNeedRule("EF07", "update", "key:0D")),
+		Requires: RequireAll(needGen("3.00"), genNeedRule("EF07", "read", "key:0A"), genNeedRule("EF07", "update", "key:0D")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			s.Step("read without authentication")
@@ -282,7 +282,7 @@ var writeCases = []*Case{
 	{
 		ID: "SSSE-WRITE-012", Title: "3.00 card: UPDATE BINARY of EF08 in the current EF with a 15-bit offset (its last 16 bytes)",
 		Clause: iso4 + " §11.2.5; " + cardSSSE, PSAM: true, Restores: true,
-		Requires: requireAll(needGen("3.00"), genNeedRule("EF08", "read", "key:0A"), genNeedRule("EF08", "update", "key:0D")),
+		Requires: RequireAll(needGen("3.00"), genNeedRule("EF08", "read", "key:0A"), genNeedRule("EF08", "update", "key:0D")),
 		Run: func(s *S) {
 			genUnlock(s, "EF08")
 			auth(s, terminal.KeyEF06Wr)
@@ -304,7 +304,7 @@ var writeCases = []*Case{
 	{
 		ID: "SSSE-WRITE-013", Title: "2.00 card: EF08 reads after the PIN and writes after key 0D, and reads back",
 		Clause: cardSSSE + " [model: EF08 rules]", Model: true, Persona: "gen2", PSAM: true, Restores: true,
-		Requires: requireAll(needGen("1.00", "2.00"), needTries(1), genNeedRule("EF08", "read", "pin"), genNeedRule("EF08", "update", "key:0D")),
+		Requires: RequireAll(needGen("1.00", "2.00"), needTries(1), genNeedRule("EF08", "read", "pin"), genNeedRule("EF08", "update", "key:0D")),
 		Run: func(s *S) {
 			s.Session()
 			s.Step("read without the PIN")
@@ -326,7 +326,7 @@ var writeCases = []*Case{
 	},
 	{
 		ID: "SSSE-WRITE-014", Title: "READ BINARY at an offset at or past the end of the file answers 6B00",
-		Clause: iso4 + " §11.2.3", Persona: "gen2", Requires: requireAll(needTries(1), genNeedRule("EF08", "read", "pin")),
+		Clause: iso4 + " §11.2.3", Persona: "gen2", Requires: RequireAll(needTries(1), genNeedRule("EF08", "read", "pin")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			verifyPIN(s)
@@ -341,7 +341,7 @@ var writeCases = []*Case{
 	},
 	{
 		ID: "SSSE-WRITE-015", Title: "READ BINARY across the end of the file returns the bytes there are with 6282",
-		Clause: iso4 + " §11.2.3", Persona: "gen2", Requires: requireAll(needTries(1), genNeedRule("EF08", "read", "pin")),
+		Clause: iso4 + " §11.2.3", Persona: "gen2", Requires: RequireAll(needTries(1), genNeedRule("EF08", "read", "pin")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			verifyPIN(s)
@@ -357,7 +357,7 @@ var writeCases = []*Case{
 	{
 		ID: "SSSE-WRITE-016", Title: "UPDATE BINARY past the end answers 6B00 (offset outside) or an error (data across the end) and writes nothing",
 		Clause: iso4 + " §11.2.5", Persona: "gen2", PSAM: true, Restores: true,
-		Requires: requireAll(needTries(1), genNeedRule("EF08", "read", "pin"), genNeedRule("EF08", "update", "key:0D")),
+		Requires: RequireAll(needTries(1), genNeedRule("EF08", "read", "pin"), genNeedRule("EF08", "update", "key:0D")),
 		Run: func(s *S) {
 			s.Session()
 			verifyPIN(s)
@@ -382,7 +382,7 @@ var writeCases = []*Case{
 	{
 		ID: "SSSE-WRITE-017", Title: "APPEND RECORD fills DF02's linear-variable file, then answers 6A84; the records read back",
 		Clause: iso4 + " §11.3.6; " + cardSSSE + " [model: DF02 layout is profile data]", Model: true,
-		PSAM: true, Destructive: true, Requires: requireAll(needTries(1), wrNeedSubAppFile("D15600000501", "linear-variable")),
+		PSAM: true, Destructive: true, Requires: RequireAll(needTries(1), wrNeedSubAppFile("D15600000501", "linear-variable")),
 		Run: func(s *S) {
 			s.Session()
 			verifyPIN(s)
@@ -407,7 +407,7 @@ var writeCases = []*Case{
 	{
 		ID: "SSSE-WRITE-018", Title: "APPEND RECORD to DF04's cyclic file needs the PIN; the newest record is record 1",
 		Clause: iso4 + " §11.3.6; " + cardSSSE + " [model: DF04 layout is profile data]", Model: true,
-		Destructive: true, Requires: requireAll(needTries(1), wrNeedSubAppFile("D15600000503", "cyclic")),
+		Destructive: true, Requires: RequireAll(needTries(1), wrNeedSubAppFile("D15600000503", "cyclic")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			f := wrSubApp(s, "D15600000503", "cyclic")
@@ -436,7 +436,7 @@ var writeCases = []*Case{
 	},
 	{
 		ID: "SSSE-WRITE-019", Title: "APPEND RECORD with P1 other than 00 answers 6A86",
-		Clause: iso4 + " §11.3.6", Destructive: true, Requires: requireAll(needTries(1), wrNeedSubAppFile("D15600000503", "cyclic")),
+		Clause: iso4 + " §11.3.6", Destructive: true, Requires: RequireAll(needTries(1), wrNeedSubAppFile("D15600000503", "cyclic")),
 		Run: func(s *S) {
 			selectSSSE(s)
 			f := wrSubApp(s, "D15600000503", "cyclic")

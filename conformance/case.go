@@ -52,6 +52,19 @@ type Case struct {
 	Run       func(s *S)
 }
 
+// RequireAll combines requirements of Case.Requires: the first that
+// gives a reason to skip decides.
+func RequireAll(reqs ...func(*profile.Profile) string) func(*profile.Profile) string {
+	return func(p *profile.Profile) string {
+		for _, r := range reqs {
+			if why := r(p); why != "" {
+				return why
+			}
+		}
+		return ""
+	}
+}
+
 // Suite is a named list of cases.
 type Suite struct {
 	Name  string

@@ -151,7 +151,7 @@ func ecashDecision(s *conformance.S, o gpoOpts, want emv.Cryptogram) {
 
 // needBalance: the declared balance allows the amount.
 func needBalance(min int64) func(*profile.Profile) string {
-	return needAll(needECash, func(p *profile.Profile) string {
+	return conformance.RequireAll(needECash, func(p *profile.Profile) string {
 		if p.Pay.ECash.Balance < min {
 			return "the declared electronic cash balance is too low"
 		}
@@ -211,7 +211,7 @@ var ecashCases = []*conformance.Case{
 		ID: "PAY-EC-008", Title: "qUICS leaving less than the reset threshold on an online reader: ARQC",
 		Clause:  ecash,
 		Persona: "pay-sm",
-		Requires: needAll(needECash, func(p *profile.Profile) string {
+		Requires: conformance.RequireAll(needECash, func(p *profile.Profile) string {
 			if p.Pay.ECash.ResetThreshold == 0 || p.Pay.ECash.Balance <= p.Pay.ECash.ResetThreshold {
 				return "no reset threshold below the declared balance"
 			}
@@ -226,7 +226,7 @@ var ecashCases = []*conformance.Case{
 		ID: "PAY-EC-009", Title: "A CVM limit exceeded asks for online PIN in the CTQ and goes online",
 		Clause:  quics + ", " + modelPay,
 		Persona: "pay-sm",
-		Requires: needAll(needECash, func(p *profile.Profile) string {
+		Requires: conformance.RequireAll(needECash, func(p *profile.Profile) string {
 			if p.Pay.ECash.CVMLimit >= p.Pay.ECash.Balance {
 				return "the declared CVM limit is not below the balance"
 			}

@@ -187,7 +187,7 @@ var e2eCases = []*conformance.Case{
 	},
 	{
 		ID: "PAY-E2E-006", Title: "A damaged fDDA signature is detected by the kernel and declined",
-		Clause: e2e + ", " + quics, Requires: needAll(needBalance(2), needODA("dda")),
+		Clause: e2e + ", " + quics, Requires: conformance.RequireAll(needBalance(2), needODA("dda")),
 		Restores: true,
 		Run: func(s *conformance.S) {
 			k, _ := kernel(s, pay(s).HasSM())

@@ -207,7 +207,7 @@ var gpoCases = []*conformance.Case{
 		ID: "PAY-GPO-009", Title: "A card with only the SM path answers GPO without SM with 6985",
 		Clause:  cardPay + " (DF69), " + modelPay,
 		Persona: "pay-sm",
-		Requires: needAll(needPay, func(p *profile.Profile) string {
+		Requires: conformance.RequireAll(needPay, func(p *profile.Profile) string {
 			if p.Pay.HasDES() {
 				return "the card has the DES/RSA path"
 			}

@@ -197,27 +197,27 @@ func pathName(sm bool) string {
 var odaCases = []*conformance.Case{
 	{
 		ID: "PAY-ODA-001", Title: "SDA on the DES/RSA path: the issuer certificate and signed static data verify (EMV Book 2 §5)",
-		Clause: book2 + " §5", Requires: needAll(needPath(false), needODA("sda")),
+		Clause: book2 + " §5", Requires: conformance.RequireAll(needPath(false), needODA("sda")),
 		Run: func(s *conformance.S) { sdaCase(s, false) },
 	},
 	{
 		ID: "PAY-ODA-002", Title: "SDA on the SM path: the SM2 issuer certificate and signed static data verify",
-		Clause: modelPay + ", GB/T 32918.2", Requires: needAll(needPath(true), needODA("sda")),
+		Clause: modelPay + ", GB/T 32918.2", Requires: conformance.RequireAll(needPath(true), needODA("sda")),
 		Run: func(s *conformance.S) { sdaCase(s, true) },
 	},
 	{
 		ID: "PAY-ODA-003", Title: "DDA on the DES/RSA path: INTERNAL AUTHENTICATE signs a fresh ICC dynamic number (EMV Book 2 §6.5)",
-		Clause: book2 + " §6.5", Requires: needAll(needPath(false), needODA("dda")),
+		Clause: book2 + " §6.5", Requires: conformance.RequireAll(needPath(false), needODA("dda")),
 		Run: func(s *conformance.S) { ddaCase(s, false) },
 	},
 	{
 		ID: "PAY-ODA-004", Title: "DDA on the SM path: INTERNAL AUTHENTICATE signs with SM2",
-		Clause: modelPay + ", GB/T 32918.2", Requires: needAll(needPath(true), needODA("dda")),
+		Clause: modelPay + ", GB/T 32918.2", Requires: conformance.RequireAll(needPath(true), needODA("dda")),
 		Run: func(s *conformance.S) { ddaCase(s, true) },
 	},
 	{
 		ID: "PAY-ODA-005", Title: "fDDA on the SM path verifies in the kernel",
-		Clause: quics + ", " + modelPay, Requires: needAll(needECash, needPath(true), needODA("dda")),
+		Clause: quics + ", " + modelPay, Requires: conformance.RequireAll(needECash, needPath(true), needODA("dda")),
 		Restores: true,
 		Run: func(s *conformance.S) {
 			kernelODA(s, true, emv.Transaction{Amount: 1, Contactless: true}, emv.FDDA)
@@ -226,7 +226,7 @@ var odaCases = []*conformance.Case{
 	},
 	{
 		ID: "PAY-ODA-006", Title: "fDDA on the DES/RSA path verifies in the kernel",
-		Clause: quics + ", " + book2 + " §6.5", Requires: needAll(needECash, needPath(false), needODA("dda")),
+		Clause: quics + ", " + book2 + " §6.5", Requires: conformance.RequireAll(needECash, needPath(false), needODA("dda")),
 		Restores: true,
 		Run: func(s *conformance.S) {
 			kernelODA(s, false, emv.Transaction{Amount: 1, Contactless: true}, emv.FDDA)
@@ -235,21 +235,21 @@ var odaCases = []*conformance.Case{
 	},
 	{
 		ID: "PAY-ODA-007", Title: "CDA on the DES/RSA path: the GENERATE AC signature verifies in the kernel (EMV Book 2 §6.6)",
-		Clause: book2 + " §6.6", Requires: needAll(needPath(false), needODA("cda")),
+		Clause: book2 + " §6.6", Requires: conformance.RequireAll(needPath(false), needODA("cda")),
 		Run: func(s *conformance.S) {
 			kernelODA(s, false, emv.Transaction{Amount: 100, ForceOnline: true}, emv.CDA)
 		},
 	},
 	{
 		ID: "PAY-ODA-008", Title: "CDA on the SM path: the SM2 GENERATE AC signature and SM3 hash verify in the kernel",
-		Clause: book2 + " §6.6, " + modelPay, Requires: needAll(needPath(true), needODA("cda")),
+		Clause: book2 + " §6.6, " + modelPay, Requires: conformance.RequireAll(needPath(true), needODA("cda")),
 		Run: func(s *conformance.S) {
 			kernelODA(s, true, emv.Transaction{Amount: 100, ForceOnline: true}, emv.CDA)
 		},
 	},
 	{
 		ID: "PAY-ODA-009", Title: "The terminal without CDA gets DDA; without DDA, SDA",
-		Clause: book3 + " §10.3", Requires: needAll(needPay, needODA("dda"), needODA("sda")),
+		Clause: book3 + " §10.3", Requires: conformance.RequireAll(needPay, needODA("dda"), needODA("sda")),
 		Run: func(s *conformance.S) {
 			sm := pay(s).HasSM()
 			kernelODA(s, sm, emv.Transaction{Amount: 100, ForceOnline: true}, emv.DDA,

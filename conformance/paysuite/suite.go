@@ -66,20 +66,9 @@ func needPay(p *profile.Profile) string {
 	return ""
 }
 
-func needAll(reqs ...func(*profile.Profile) string) func(*profile.Profile) string {
-	return func(p *profile.Profile) string {
-		for _, r := range reqs {
-			if why := r(p); why != "" {
-				return why
-			}
-		}
-		return ""
-	}
-}
-
 // needPath: the card offers the SM path (sm) or the DES/RSA path.
 func needPath(sm bool) func(*profile.Profile) string {
-	return needAll(needPay, func(p *profile.Profile) string {
+	return conformance.RequireAll(needPay, func(p *profile.Profile) string {
 		switch {
 		case sm && !p.Pay.HasSM():
 			return "the card has no SM path"
@@ -114,7 +103,7 @@ func needECash(p *profile.Profile) string {
 
 // needODA: the card supports the offline data authentication method.
 func needODA(m string) func(*profile.Profile) string {
-	return needAll(needPay, func(p *profile.Profile) string {
+	return conformance.RequireAll(needPay, func(p *profile.Profile) string {
 		if !slices.Contains(p.Pay.ODA, m) {
 			return "the card does not support " + strings.ToUpper(m)
 		}
@@ -124,7 +113,7 @@ func needODA(m string) func(*profile.Profile) string {
 
 // needPINTries: the payment PIN has at least n tries left.
 func needPINTries(n int) func(*profile.Profile) string {
-	return needAll(needPay, func(p *profile.Profile) string {
+	return conformance.RequireAll(needPay, func(p *profile.Profile) string {
 		if *p.Pay.PIN.TriesLeft < n {
 			return fmt.Sprintf("needs %d payment PIN tries left", n)
 		}

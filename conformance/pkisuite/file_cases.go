@@ -68,7 +68,7 @@ var fileCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-FILE-003", Title: "The private key files 0013 and 0015 refuse READ BINARY (by FID and SFI) and UPDATE BINARY with 6982, even with both PINs verified",
-		Clause: cardPKI + "; " + iso4 + " §11.2.3", Requires: needAll(needUserTries(1), needAdminTries(1)),
+		Clause: cardPKI + "; " + iso4 + " §11.2.3", Requires: conformance.RequireAll(needUserTries(1), needAdminTries(1)),
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			verifyUser(s)

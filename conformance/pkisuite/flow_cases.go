@@ -133,14 +133,14 @@ var flowCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-FLOW-007", Title: "The relying server refuses a card reported lost in the card register",
-		Clause: "CARD.md §6; " + cardPKI, Persona: "lost", Requires: needAll(needSigning, needState(idauth.StatusFormalLoss, idauth.StatusTemporaryLoss)),
+		Clause: "CARD.md §6; " + cardPKI, Persona: "lost", Requires: conformance.RequireAll(needSigning, needState(idauth.StatusFormalLoss, idauth.StatusTemporaryLoss)),
 		Run: func(s *conformance.S) {
 			refused(s, authenticate(s, server(s, "PKI-FLOW-007")), idauth.ErrCardRefused)
 		},
 	},
 	{
 		ID: "PKI-FLOW-008", Title: "The relying server refuses a card cancelled in the card register",
-		Clause: "CARD.md §6; " + cardPKI, Persona: "cancelled", Requires: needAll(needSigning, needState(idauth.StatusCancelled)),
+		Clause: "CARD.md §6; " + cardPKI, Persona: "cancelled", Requires: conformance.RequireAll(needSigning, needState(idauth.StatusCancelled)),
 		Run: func(s *conformance.S) {
 			refused(s, authenticate(s, server(s, "PKI-FLOW-008")), idauth.ErrCardRefused)
 		},

@@ -44,7 +44,7 @@ func unchanged(s *conformance.S, before []byte) {
 var keyCases = []*conformance.Case{
 	{
 		ID: "PKI-KEY-001", Title: "EXPORT PUBLIC KEY 80 C9 82 00 answers X‖Y of 0012; naming a private key file answers 6A80",
-		Clause: cardPKI + " [model: data]", Model: true, Requires: needAll(needPKI, func(p *profile.Profile) string {
+		Clause: cardPKI + " [model: data]", Model: true, Requires: conformance.RequireAll(needPKI, func(p *profile.Profile) string {
 			if p.PKI.Signing.Key == "" {
 				return "no signing key declared"
 			}
@@ -82,7 +82,7 @@ var keyCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-KEY-003", Title: "GENERATE KEY PAIR 80 40 writes a new key to 0012/0013, clears the certificate, and the new key signs",
-		Clause: cardPKI + "; " + sm2Sign, Requires: needAll(needUserTries(1), needAdminTries(1)), Destructive: true,
+		Clause: cardPKI + "; " + sm2Sign, Requires: conformance.RequireAll(needUserTries(1), needAdminTries(1)), Destructive: true,
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			verifyAdmin(s)
@@ -117,7 +117,7 @@ var keyCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-KEY-004", Title: "IMPORT KEY PAIR 80 4E refuses a private key outside [1, n-2] with 6A80 and takes the declared key back unchanged",
-		Clause: modelPKI, Model: true, Requires: needAll(needSigning, needAdminTries(1)), Restores: true,
+		Clause: modelPKI, Model: true, Requires: conformance.RequireAll(needSigning, needAdminTries(1)), Restores: true,
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			verifyAdmin(s)
@@ -138,7 +138,7 @@ var keyCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-KEY-005", Title: "IMPORT PUBLIC KEY 80 4A refuses a point off the SM2 curve or not the private key's with 6A80, files untouched",
-		Clause: modelPKI, Model: true, Requires: needAll(needSigning, needAdminTries(1)),
+		Clause: modelPKI, Model: true, Requires: conformance.RequireAll(needSigning, needAdminTries(1)),
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			verifyAdmin(s)
@@ -157,7 +157,7 @@ var keyCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-CERT-001", Title: "IMPORT CERTIFICATE 80 C2 refuses malformed, oversized and other keys' certificates, files untouched, and takes the declared one",
-		Clause: modelPKI, Model: true, Requires: needAll(needSigning, needAdminTries(1)), Restores: true,
+		Clause: modelPKI, Model: true, Requires: conformance.RequireAll(needSigning, needAdminTries(1)), Restores: true,
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			verifyAdmin(s)

@@ -47,7 +47,7 @@ func adminMax(s *conformance.S) int { return s.Profile().PKI.AdminPIN.MaxTries }
 var resetCases = []*conformance.Case{
 	{
 		ID: "PKI-PIN-008", Title: "RESET RETRY COUNTER 84 2C 02 81 under the admin PIN's MAC unblocks a blocked user PIN with a new PIN; the old PIN is refused",
-		Clause: resetClause, Model: true, Requires: needAll(needUserTries(1), needAdminTries(1)), Destructive: true,
+		Clause: resetClause, Model: true, Requires: conformance.RequireAll(needUserTries(1), needAdminTries(1)), Destructive: true,
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			blockUser(s)
@@ -68,7 +68,7 @@ var resetCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-PIN-009", Title: "RESET RETRY COUNTER 84 2C 03 81 (tries only) under the admin PIN's MAC unblocks a blocked user PIN, which stays the same",
-		Clause: resetClause, Model: true, Requires: needAll(needUserTries(1), needAdminTries(1)), Destructive: true,
+		Clause: resetClause, Model: true, Requires: conformance.RequireAll(needUserTries(1), needAdminTries(1)), Destructive: true,
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			blockUser(s)
@@ -81,7 +81,7 @@ var resetCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-PIN-010", Title: "RESET RETRY COUNTER with a wrong MAC costs an admin PIN try (63Cx) and changes nothing; the right MAC restores both PINs' tries",
-		Clause: resetClause, Model: true, Requires: needAll(needUserTries(2), needAdminTries(3)), Restores: true,
+		Clause: resetClause, Model: true, Requires: conformance.RequireAll(needUserTries(2), needAdminTries(3)), Restores: true,
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			left, uleft := *s.Profile().PKI.AdminPIN.TriesLeft, *s.Profile().PKI.UserPIN.TriesLeft
@@ -105,7 +105,7 @@ var resetCases = []*conformance.Case{
 	},
 	{
 		ID: "PKI-PIN-011", Title: "RESET RETRY COUNTER answers 6982 in class 80 or 00, 6A86 for the admin PIN (P2 00), 6988 without a challenge, at no cost",
-		Clause: resetClause, Model: true, Requires: needAll(needUserTries(1), needAdminTries(1)),
+		Clause: resetClause, Model: true, Requires: conformance.RequireAll(needUserTries(1), needAdminTries(1)),
 		Run: func(s *conformance.S) {
 			selectPKI(s)
 			left, uleft := *s.Profile().PKI.AdminPIN.TriesLeft, *s.Profile().PKI.UserPIN.TriesLeft

@@ -63,19 +63,8 @@ func needPKI(p *profile.Profile) string {
 	return ""
 }
 
-func needAll(reqs ...func(*profile.Profile) string) func(*profile.Profile) string {
-	return func(p *profile.Profile) string {
-		for _, r := range reqs {
-			if why := r(p); why != "" {
-				return why
-			}
-		}
-		return ""
-	}
-}
-
 func needUserTries(n int) func(*profile.Profile) string {
-	return needAll(needPKI, func(p *profile.Profile) string {
+	return conformance.RequireAll(needPKI, func(p *profile.Profile) string {
 		if *p.PKI.UserPIN.TriesLeft < n {
 			return fmt.Sprintf("needs %d user PIN tries left", n)
 		}
@@ -84,7 +73,7 @@ func needUserTries(n int) func(*profile.Profile) string {
 }
 
 func needAdminTries(n int) func(*profile.Profile) string {
-	return needAll(needPKI, func(p *profile.Profile) string {
+	return conformance.RequireAll(needPKI, func(p *profile.Profile) string {
 		if *p.PKI.AdminPIN.TriesLeft < n {
 			return fmt.Sprintf("needs %d admin PIN tries left", n)
 		}
@@ -106,7 +95,7 @@ func needSigning(p *profile.Profile) string {
 // needTestPKICard: the signing key is a card key of the test PKI, whose
 // wrong certificates (expired, rogue, no usage) certify it too.
 func needTestPKICard(p *profile.Profile) string {
-	if why := needAll(needSigning, needAdminTries(1))(p); why != "" {
+	if why := conformance.RequireAll(needSigning, needAdminTries(1))(p); why != "" {
 		return why
 	}
 	if variant(p, testpki.SuffixSignExpired) == "" {
