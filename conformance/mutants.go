@@ -22,9 +22,37 @@ type Mutant struct {
 	// cases still check it against the original profile (what the card
 	// should hold).
 	Patch func(m map[string]any)
+	// Wrap puts a card of profile p behind a transport that changes its
+	// answers: what a card with the defect answers.
+	Wrap func(card terminal.Transport, p *profile.Profile) terminal.Transport
+	// Suite names the suite written to catch the mutant; empty: the card
+	// suite, or any.
+	Suite string
 }
 
-// Mutants returns the mutants the suites are checked against.
+var (
+	registeredMu      sync.Mutex
+	registeredMutants []Mutant
+)
+
+// RegisterMutants adds the mutants a suite is checked against (from its
+// package's init, like Register).
+func RegisterMutants(ms ...Mutant) {
+	registeredMu.Lock()
+	defer registeredMu.Unlock()
+	for _, m := range ms {
+		for _, o := range registeredMutants {
+			if o.Name == m.Name {
+				panic("conformance: mutant " + m.Name + " registered twice")
+			}
+		}
+		registeredMutants = append(registeredMutants, m)
+	}
+}
+
+// Mutants returns the mutants the suites are checked against: the card
+// OS defects, the card suite's profile patches, and the mutants the other
+// suites registered.
 func Mutants() []Mutant {
 	var out []Mutant
 	for _, d := range cos.Defects() {
@@ -45,7 +73,9 @@ func Mutants() []Mutant {
 				setPath(m, json.Number("6"), "ssse", "pin", "triesLeft")
 			}},
 	)
-	return out
+	registeredMu.Lock()
+	defer registeredMu.Unlock()
+	return append(out, registeredMutants...)
 }
 
 func setPath(m map[string]any, v any, path ...string) {
@@ -89,6 +119,7 @@ func (t *MutantTarget) Real() bool { return false }
 
 // Open implements Target.
 func (t *MutantTarget) Open(c *Case, p *profile.Profile) (terminal.Transport, terminal.Transport, func(), error) {
+	declared := p
 	if t.M.Patch != nil && p.Kind == profile.KindCard {
 		mp, err := t.patched(p)
 		if err != nil {
@@ -96,7 +127,11 @@ func (t *MutantTarget) Open(c *Case, p *profile.Profile) (terminal.Transport, te
 		}
 		p = mp
 	}
-	return t.base.Open(c, p)
+	card, psam, done, err := t.base.Open(c, p)
+	if err != nil || t.M.Wrap == nil || declared.Kind != profile.KindCard {
+		return card, psam, done, err
+	}
+	return t.M.Wrap(card, declared), psam, done, nil
 }
 
 func (t *MutantTarget) patched(p *profile.Profile) (*profile.Profile, error) {

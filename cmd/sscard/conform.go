@@ -105,6 +105,10 @@ failed, errored or diverged, 2 for a wrong command line.`)
 		for _, r := range under {
 			suitesF = append(suitesF, r.suite)
 		}
+		// A mutant written for one suite runs against that suite.
+		if m, ok := findMutant(*mutant); ok && m.Suite != "" {
+			suitesF = append(suitesF, m.Suite)
+		}
 	}
 	opt := conformance.Options{
 		Selection:        conformance.Selection{Suites: suitesF, Cases: casesF},
@@ -117,7 +121,11 @@ failed, errored or diverged, 2 for a wrong command line.`)
 	}
 	if *mutant == "list" {
 		for _, m := range conformance.Mutants() {
-			fmt.Fprintf(stdout, "%s\t%s\n", m.Name, m.Description)
+			suite := m.Suite
+			if suite == "" {
+				suite = "card"
+			}
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", m.Name, suite, m.Description)
 		}
 		return exitOK
 	}
@@ -212,12 +220,19 @@ func linkReaders(ifdSpec, pcdSpec string) (out []linkReader, restore func(), err
 }
 
 func mutantTarget(name string) (conformance.Target, error) {
-	for _, m := range conformance.Mutants() {
-		if m.Name == name {
-			return conformance.NewMutantTarget(m)
-		}
+	if m, ok := findMutant(name); ok {
+		return conformance.NewMutantTarget(m)
 	}
 	return nil, fmt.Errorf("no mutant %q (--mutant list lists them)", name)
+}
+
+func findMutant(name string) (conformance.Mutant, bool) {
+	for _, m := range conformance.Mutants() {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return conformance.Mutant{}, false
 }
 
 // readerTarget connects to the card in a PC/SC reader.

@@ -128,3 +128,33 @@ func TestConformList(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
+
+// The pay and PKI suites' mutants are listed with their suite, and one of
+// them runs against its own suite: the cases written for it fail.
+func TestConformSuiteMutants(t *testing.T) {
+	code, out, _ := runCLI(t, "conform", "--mutant", "list")
+	if code != exitOK {
+		t.Fatalf("list: exit %d", code)
+	}
+	for _, want := range []string{"pin-no-decrement\tcard\t", "pay-blocked-app-selected\tpay\t", "pki-decipher-without-pin\tpki\t"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the list lacks %q:\n%s", want, out)
+		}
+	}
+	code, rep, _ := conformReport(t, "conform", "--mutant", "pki-decipher-without-pin")
+	if code != exitFail {
+		t.Fatalf("exit %d, want %d", code, exitFail)
+	}
+	failed := map[string]bool{}
+	for _, r := range rep.Results {
+		if r.Suite != "pki" {
+			t.Fatalf("%s of suite %s ran; a PKI mutant runs the PKI suite", r.ID, r.Suite)
+		}
+		if r.Outcome == "fail" {
+			failed[r.ID] = true
+		}
+	}
+	if !failed["PKI-DEC-003"] {
+		t.Errorf("PKI-DEC-003 passes on a card that deciphers without the PIN: %v", failed)
+	}
+}
