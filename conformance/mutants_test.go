@@ -26,12 +26,7 @@ func TestSuitesCatchEveryMutant(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var failed []string
-			for _, r := range rep.Results {
-				if r.Outcome == conformance.Fail || r.Outcome == conformance.Error {
-					failed = append(failed, r.ID)
-				}
-			}
+			failed := rep.FailedIDs()
 			if len(failed) == 0 {
 				t.Errorf("mutant %s (%s) passes every case", m.Name, m.Description)
 				return

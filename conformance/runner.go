@@ -76,6 +76,18 @@ func (r *Report) Counts() map[Outcome]int {
 	return m
 }
 
+// FailedIDs returns the IDs of the cases that failed or errored, in the
+// report's order.
+func (r *Report) FailedIDs() []string {
+	var out []string
+	for _, res := range r.Results {
+		if res.Outcome == Fail || res.Outcome == Error {
+			out = append(out, res.ID)
+		}
+	}
+	return out
+}
+
 // OK reports whether no case failed or errored (and, in a differential
 // run, none diverged).
 func (r *Report) OK() bool {

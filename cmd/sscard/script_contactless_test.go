@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sscard/sscard/emulator/link"
+	"github.com/sscard/sscard/internal/hosttools"
 )
 
 // TestScriptInterfaceContactless runs a script over the air: the card's
@@ -77,13 +78,7 @@ func TestScriptInterfaceContactless(t *testing.T) {
 // every packet dissected as ISO 14443 and none malformed. It skips without
 // tshark unless SSCARD_REQUIRE_TSHARK=1 (set by .ci/run).
 func TestScriptContactlessTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("SSCARD_REQUIRE_TSHARK") == "1" {
-			t.Fatal("tshark is required (SSCARD_REQUIRE_TSHARK=1) but not installed")
-		}
-		t.Skip("tshark is not installed")
-	}
+	tshark := hosttools.Tshark(t)
 	t.Parallel()
 	pcap := filepath.Join(t.TempDir(), "out.pcapng")
 	script := writeScript(t, selectSSSE+"00 C0 00 00 00\n00B2012C00\nFF CA 00 00 00\nreset\n00 84 00 00 08\n")

@@ -11,30 +11,11 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sscard/sscard/conformance/idauth"
+	"github.com/sscard/sscard/internal/hosttools"
 	"github.com/sscard/sscard/vectors/pki/testpki"
 )
 
-// openssl returns the path of the openssl tool, skipping the test when it
-// is missing unless SSCARD_REQUIRE_OPENSSL=1 (set by .ci/run, which
-// installs it).
-func openssl(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("SSCARD_REQUIRE_OPENSSL") == "1" {
-			t.Fatal("openssl is required (SSCARD_REQUIRE_OPENSSL=1) but not installed")
-		}
-		t.Skip("openssl not installed")
-	}
-	out, err := exec.Command(p, "version").Output()
-	if err != nil || !strings.HasPrefix(string(out), "OpenSSL 3") {
-		if os.Getenv("SSCARD_REQUIRE_OPENSSL") == "1" {
-			t.Fatalf("openssl 3 is required, have %q (%v)", out, err)
-		}
-		t.Skipf("needs OpenSSL 3, have %q", out)
-	}
-	return p
-}
+func openssl(t *testing.T) string { t.Helper(); return hosttools.OpenSSL(t) }
 
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()

@@ -48,12 +48,7 @@ func TestPaySuiteCatchesWrongCards(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var failed []string
-			for _, r := range rep.Results {
-				if r.Outcome == conformance.Fail || r.Outcome == conformance.Error {
-					failed = append(failed, r.ID)
-				}
-			}
+			failed := rep.FailedIDs()
 			for _, id := range want {
 				if !slices.Contains(failed, id) {
 					t.Errorf("%s passes on this card", id)

@@ -84,11 +84,5 @@ func failedCases(t *testing.T, target conformance.Target) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var failed []string
-	for _, r := range rep.Results {
-		if r.Outcome == conformance.Fail || r.Outcome == conformance.Error {
-			failed = append(failed, r.ID)
-		}
-	}
-	return failed
+	return rep.FailedIDs()
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sscard/sscard/internal/hosttools"
 )
 
 // pcapPacket is a packet read back from a pcapng file.
@@ -154,13 +156,7 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full")
 // 14443 without a malformed packet. Runs where tshark is installed; skips
 // without it unless SSCARD_REQUIRE_TSHARK=1 (set by .ci/run).
 func TestPcapngTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("SSCARD_REQUIRE_TSHARK") == "1" {
-			t.Fatal("tshark is required (SSCARD_REQUIRE_TSHARK=1) but not installed")
-		}
-		t.Skip("tshark is not installed")
-	}
+	tshark := hosttools.Tshark(t)
 	path := filepath.Join(t.TempDir(), "session.pcapng")
 	var b bytes.Buffer
 	if err := sampleSession().WritePcapng(&b, PcapngOptions{}); err != nil {
