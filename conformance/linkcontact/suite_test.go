@@ -269,3 +269,33 @@ func containsT1(a *iso7816.ATR) bool {
 	}
 	return false
 }
+
+// The registered suite plays against the reader SSCARD_IFD names: a
+// program (this test binary as the reference IFD) passes; a spec that
+// names no reader fails every case with the reason.
+func TestSuiteRegisteredReaderFromEnv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	t.Setenv("SSCARD_TEST_READER", "1")
+	sel := conformance.Options{Selection: conformance.Selection{Suites: []string{SuiteName}, Cases: []string{"LINK-C-031"}}}
+	t.Setenv("SSCARD_IFD", "exec:"+os.Args[0]+" -test.run=^TestHelperReader$")
+	rep, err := conformance.Execute(conformance.Model(), sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || !rep.OK() {
+		t.Fatalf("against the reference IFD as a program: %+v", rep.Results)
+	}
+	t.Setenv("SSCARD_IFD", "serial:/dev/ttyS0")
+	rep, err = conformance.Execute(conformance.Model(), sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.OK() {
+		t.Fatalf("against no reader: %+v", rep.Results)
+	}
+	if r := rep.Results[0]; !strings.Contains(fmt.Sprint(r.Failures, r.Reason), "serial:/dev/ttyS0") {
+		t.Errorf("the failure does not name the spec: %+v", r)
+	}
+}
