@@ -61,6 +61,9 @@ func registerState(p *profile.Profile) string {
 	if p.Register == nil {
 		return ""
 	}
+	if p.Register.Arrears {
+		return p.Register.State + ", arrears"
+	}
 	return p.Register.State
 }
 

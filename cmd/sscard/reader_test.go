@@ -90,11 +90,12 @@ func TestConformReaderPrograms(t *testing.T) {
 	}
 }
 
-// A reader that dies at once fails every case it is given: none passes,
-// none is skipped for want of a behaviour it never had the chance to show.
+// A program that is no reader (it prints its help on the stream and
+// exits) fails every case it is given: none passes, none is skipped for
+// want of a behaviour it never had the chance to show.
 func TestConformDeadReader(t *testing.T) {
 	for _, c := range []struct{ flag, suite string }{{"--ifd", "link-contact"}, {"--pcd", "link-contactless"}} {
-		code, rep, _ := conformReport(t, "conform", c.flag, selfAs(t, "reader --interface none"))
+		code, rep, _ := conformReport(t, "conform", c.flag, selfAs(t, "help"))
 		if code != exitFail {
 			t.Errorf("%s: exit %d, want %d", c.flag, code, exitFail)
 		}

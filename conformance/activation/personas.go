@@ -10,7 +10,7 @@ import (
 )
 
 // scenarioPersonas are the cards of the scenarios: built-in personas, and
-// derived ones for the register states the built-ins do not carry.
+// a derived one for a sealed card past its expiry date.
 var scenarioPersonas = map[string]string{
 	"sealed":         "default",
 	"enabled":        "activated",
@@ -19,9 +19,9 @@ var scenarioPersonas = map[string]string{
 	"lost":           "lost",
 	"cancelled":      "cancelled",
 	"gen2":           "gen2",
-	"temporary-loss": `{"extends":"activated","name":"temporary-loss","description":"Activated 3.00 card reported lost temporarily (临时挂失).","register":{"state":"temporary-loss"}}`,
-	"arrears":        `{"extends":"activated","name":"arrears","description":"Activated 3.00 card stopped for arrears on the medical account.","register":{"state":"enabled","arrears":true}}`,
-	"blocked":        `{"extends":"cancelled","name":"blocked","description":"Cancelled 3.00 card already blocked on-chip (APPLICATION BLOCK).","ssse":{"blocked":true}}`,
+	"temporary-loss": "temporary-loss",
+	"arrears":        "arrears",
+	"blocked":        "blocked",
 	"sealed-expired": `{"extends":"expired","name":"sealed-expired","description":"Sealed 3.00 card past its expiry date.","ssse":{"lifeCycle":"deactivated"},"register":{"state":"sealed"}}`,
 }
 
