@@ -62,7 +62,7 @@ func registerState(p *profile.Profile) string {
 		return ""
 	}
 	if p.Register.Arrears {
-		return p.Register.State + ", arrears"
+		return p.Register.State + "+arrears"
 	}
 	return p.Register.State
 }

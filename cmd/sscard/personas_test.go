@@ -34,6 +34,7 @@ func TestPersonas(t *testing.T) {
 		"gen2":        "card 2.00 enabled",
 		"trace-1.00":  "card 1.00 enabled",
 		"pin-blocked": "card 3.00 enabled",
+		"arrears":     "card 3.00 enabled+arrears",
 		"psam":        "psam - -",
 	} {
 		if got := strings.Join(rows[name], " "); got != want {
