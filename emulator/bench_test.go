@@ -147,3 +147,32 @@ func TestIdleCardMemory(t *testing.T) {
 		t.Errorf("an idle card holds %.0f heap bytes, want at most %d", got, bound)
 	}
 }
+
+// BenchmarkLoadedCards reports the heap held by one card loaded from a
+// card image when 1,000 are loaded from images of one profile: they share
+// its template as cards built from the profile do.
+func BenchmarkLoadedCards(b *testing.B) {
+	c, err := emulator.Open("activated")
+	if err != nil {
+		b.Fatal(err)
+	}
+	img := c.Image()
+	const n = 1000
+	var perCard float64
+	for b.Loop() {
+		cards := make([]*emulator.Card, n)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range cards {
+			if cards[i], err = emulator.FromImage(img); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(cards)
+		perCard = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+	}
+	b.ReportMetric(perCard, "B/card")
+}

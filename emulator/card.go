@@ -9,6 +9,7 @@
 package emulator
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -68,7 +69,13 @@ func Open(nameOrPath string, opts ...Option) (*Card, error) {
 }
 
 func templateOf(p *profile.Profile) (*template, error) {
-	v, err := p.Memo("emulator.template", func() (any, error) { return buildTemplate(p) })
+	v, err := p.Memo("emulator.template", func() (any, error) {
+		t, err := buildTemplate(p)
+		if err == nil {
+			rememberProfile(sha256.Sum256(p.JSON()), p)
+		}
+		return t, err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +304,7 @@ func FromImage(b []byte, opts ...Option) (*Card, error) {
 }
 
 func fromImage(meta []byte, cells [][]byte, opts []Option) (*Card, error) {
-	p, err := profile.Parse(meta, "")
+	p, err := imageProfile(meta)
 	if err != nil {
 		return nil, fmt.Errorf("loading card image: %w: %w", nvm.ErrImage, err)
 	}
@@ -313,6 +320,48 @@ func fromImage(meta []byte, cells [][]byte, opts []Option) (*Card, error) {
 		return nil, fmt.Errorf("loading card image: %w: %w", nvm.ErrImage, err)
 	}
 	return t.newCard(mem, opts)
+}
+
+// imageProfiles holds the profiles cards were built from, by the SHA-256
+// of the profile JSON a card image embeds, so that a card loaded from an
+// image shares the template (file tree and layout) of the cards of its
+// profile however many images are loaded. It keeps at most
+// maxImageProfiles; beyond that an image's profile is parsed for its card
+// alone.
+var (
+	imageProfilesMu sync.Mutex
+	imageProfiles   = map[[sha256.Size]byte]*profile.Profile{}
+)
+
+const maxImageProfiles = 256
+
+func imageProfile(meta []byte) (*profile.Profile, error) {
+	key := sha256.Sum256(meta)
+	imageProfilesMu.Lock()
+	p, ok := imageProfiles[key]
+	imageProfilesMu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := profile.Parse(meta, "")
+	if err != nil {
+		return nil, err
+	}
+	return rememberProfile(key, p), nil
+}
+
+// rememberProfile keeps p as the profile of images whose profile hashes
+// to key, unless one is kept already (returned) or the cache is full.
+func rememberProfile(key [sha256.Size]byte, p *profile.Profile) *profile.Profile {
+	imageProfilesMu.Lock()
+	defer imageProfilesMu.Unlock()
+	if q, ok := imageProfiles[key]; ok {
+		return q
+	}
+	if len(imageProfiles) < maxImageProfiles {
+		imageProfiles[key] = p
+	}
+	return p
 }
 
 // Image returns the card image bytes (what Save writes).

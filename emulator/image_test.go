@@ -413,3 +413,32 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("Load of a missing file: %v, want fs.ErrNotExist", err)
 	}
 }
+
+// Cards loaded from images share the template of their profile: with the
+// card the image was made from, and with each other.
+func TestImagesShareTheTemplate(t *testing.T) {
+	c := newCard(t, "activated", 1)
+	transmit(t, c, cardtest.Hex("00A404000F7378312E73682EC9E7BBE1B1A3D5CF"))
+	transmit(t, c, cardtest.Hex("002000000365432F")) // a try spent: the image differs from a fresh card
+	img := c.Image()
+	a, err := emulator.FromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := emulator.FromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !emulator.SameTemplate(a, b) || !emulator.SameTemplate(a, c) {
+		t.Error("cards loaded from images of one profile build their own templates")
+	}
+	// A card of another profile does not share it.
+	if emulator.SameTemplate(a, newCard(t, "gen2", 1)) {
+		t.Error("cards of two profiles share a template")
+	}
+	// The loaded card goes on from the image: one try spent.
+	a.Transmit(cardtest.Hex("00A404000F7378312E73682EC9E7BBE1B1A3D5CF"))
+	if r, _ := a.Transmit(cardtest.Hex("0020000000")); len(r) != 2 || r[0] != 0x63 || r[1] != 0xC2 {
+		t.Errorf("tries left after loading: %X", r)
+	}
+}
