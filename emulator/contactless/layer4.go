@@ -236,7 +236,7 @@ func (l *layer4) rblock(p *PICC, blk *Block, delay time.Duration) *answer {
 func (l *layer4) resend(p *PICC, delay time.Duration) *answer {
 	a := p.answerWith(p.draw(), l.last, "")
 	if p.notes {
-		if blk, err := ParseBlock(l.last[:len(l.last)-2]); err == nil {
+		if blk, err := ParseBlock(l.last[:max(len(l.last)-2, 0)]); err == nil {
 			a.note = blk.String() + " (again)"
 		}
 	}
