@@ -1,9 +1,11 @@
 package link
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -23,7 +25,13 @@ type Peer struct {
 
 // PeerTimeout bounds connecting to a peer and, at the end of a session,
 // waiting for a peer program to exit before it is killed.
-const PeerTimeout = 5 * time.Second
+var PeerTimeout = 5 * time.Second
+
+// PeerSilence bounds how long a peer may say nothing while the harness
+// waits for it (wall-clock time: the link's own time is model time and
+// never sleeps, so a reader that takes this long has hung). The read then
+// fails, and so does the case.
+var PeerSilence = 10 * time.Second
 
 // ParsePeer reads a peer spec: "exec:PROGRAM [ARGS]" (split on spaces),
 // "tcp:HOST:PORT" or "unix:PATH".
@@ -68,7 +76,7 @@ func (p Peer) Open(stderr io.Writer) (io.ReadWriter, func() error, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("connecting to reader %s: %w", p.Addr, err)
 		}
-		return c, c.Close, nil
+		return &silenceLimit{r: c, w: c, dl: c}, c.Close, nil
 	}
 	return nil, nil, fmt.Errorf("reader %s: no such kind of peer", p)
 }
@@ -89,10 +97,10 @@ func StartPeer(stderr io.Writer, name string, args ...string) (io.ReadWriter, fu
 	if err := cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("starting reader %s: %w", name, err)
 	}
-	rw := struct {
-		io.Reader
-		io.Writer
-	}{out, in}
+	rw := &silenceLimit{r: out, w: in}
+	if dl, ok := out.(deadliner); ok {
+		rw.dl = dl
+	}
 	return rw, func() error {
 		in.Close() // the end of the stream ends the session
 		done := make(chan error, 1)
@@ -107,3 +115,30 @@ func StartPeer(stderr io.Writer, name string, args ...string) (io.ReadWriter, fu
 		}
 	}, nil
 }
+
+// deadliner is a stream end whose reads can be bounded in time (a socket,
+// a pipe).
+type deadliner interface {
+	SetReadDeadline(time.Time) error
+}
+
+// silenceLimit fails a read on which the peer says nothing for
+// PeerSilence.
+type silenceLimit struct {
+	r  io.Reader
+	w  io.Writer
+	dl deadliner
+}
+
+func (s *silenceLimit) Read(p []byte) (int, error) {
+	if s.dl != nil {
+		_ = s.dl.SetReadDeadline(time.Now().Add(PeerSilence))
+	}
+	n, err := s.r.Read(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("the reader said nothing for %v: %w", PeerSilence, err)
+	}
+	return n, err
+}
+
+func (s *silenceLimit) Write(p []byte) (int, error) { return s.w.Write(p) }

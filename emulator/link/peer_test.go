@@ -1,12 +1,15 @@
 package link
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParsePeer(t *testing.T) {
@@ -88,5 +91,32 @@ func TestPeerSocket(t *testing.T) {
 	}
 	if _, _, err := (Peer{Network: "unix", Addr: sock + "-none"}).Open(nil); err == nil {
 		t.Error("connected to no one")
+	}
+}
+
+// A peer that hangs (says nothing) fails the read after PeerSilence, and
+// ending the session kills it after PeerTimeout.
+func TestPeerSilence(t *testing.T) {
+	if _, err := exec.LookPath("sleep"); err != nil {
+		t.Skip(err)
+	}
+	oldSilence, oldTimeout := PeerSilence, PeerTimeout
+	PeerSilence, PeerTimeout = 100*time.Millisecond, 200*time.Millisecond
+	defer func() { PeerSilence, PeerTimeout = oldSilence, oldTimeout }()
+	p, _ := ParsePeer("exec:sleep 30")
+	rw, closeFn, err := p.Open(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, _, err = ReadMessage(rw)
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !strings.Contains(err.Error(), "said nothing") {
+		t.Errorf("read from a silent peer: %v", err)
+	}
+	if err := closeFn(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("closing a peer that does not exit: %v", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v", took)
 	}
 }
