@@ -185,7 +185,7 @@ func (vr *virtualReader) insert(w http.ResponseWriter, r *http.Request, s *emuSl
 	c := s.card // no card named: put back the card last removed
 	if req.Card != "" || req.Image != "" {
 		var err error
-		if c, err = vr.openCard(req.Card, req.Image); err != nil {
+		if c, err = vr.openCard(s.n, req.Card, req.Image); err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -220,7 +220,7 @@ func (vr *virtualReader) swap(w http.ResponseWriter, r *http.Request, s *emuSlot
 		writeError(w, http.StatusBadRequest, `swap needs the card to put in: {"card": "persona|file"} or {"image": "FILE"}`)
 		return
 	}
-	c, err := vr.openCard(req.Card, req.Image)
+	c, err := vr.openCard(s.n, req.Card, req.Image)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

@@ -14,8 +14,10 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/sscard/sscard/conformance/pcd"
 	cardreg "github.com/sscard/sscard/conformance/register"
 	"github.com/sscard/sscard/emulator"
+	"github.com/sscard/sscard/emulator/contactless"
 	"github.com/sscard/sscard/emulator/iso7816"
 	"github.com/sscard/sscard/emulator/ssse"
 	"github.com/sscard/sscard/emulator/trace"
@@ -58,10 +60,14 @@ With --image the card's state lives in FILE: loaded from it when it exists
 whenever pcscd powers the card off or resets it, when the card is removed
 or swapped through the control API, and at the end.
 
-With --contactless the card answers pcscd with the pseudo-ATR a PC/SC
-reader builds for a contactless card (PC/SC part 3): 3B 8n 80 01, the n
-historical bytes of the card's contact ATR, and TCK. Only the ATR changes:
-the commands reach the same card.
+With --contactless slot 0 is a contactless reader: at each power-up the
+reference PCD activates the card over ISO/IEC 14443 (the UID is random
+per activation unless the profile fixes it) and carries the APDUs over
+ISO/IEC 14443-4; pcscd sees the pseudo-ATR a PC/SC reader builds (PC/SC
+part 3: 3B 8n 80 01, the ATS historical bytes, TCK), and the reader's GET
+DATA answers FF CA 00 00 00 with the UID and FF CA 01 00 00 with the
+historical bytes. A card without a contactless interface (gen2) cannot be
+put in it; the PSAM of slot 1 stays in its contact SAM slot.
 
 With --reverse vpcd connects to the cards instead (reader.conf DEVICENAME
 "host:port"): slot 0 listens on ADDR and slot 1 on the next port.
@@ -125,6 +131,9 @@ the command gets an empty response or a reader error.`)
 	}
 	errw := &lockedWriter{w: stderr}
 	vr := &virtualReader{opts: opts, contactless: *contactless, stderr: errw, reverse: *reverse != ""}
+	if f.isSet("seed") {
+		vr.seed = seed
+	}
 	cardSpec := *card
 	if !f.isSet("card") {
 		cardSpec = "" // the card of --image, or the default persona
@@ -242,6 +251,7 @@ func checkLoopback(addr string) error {
 // virtualReader is the two slots of vpcd's reader with their cards.
 type virtualReader struct {
 	opts        []emulator.Option
+	seed        *uint64 // --seed, for the contactless door's UIDs too
 	contactless bool
 	reverse     bool
 	stderr      *lockedWriter
@@ -261,7 +271,7 @@ type emuSlot struct {
 
 // addSlot opens the slot's card and makes the slot.
 func (vr *virtualReader) addSlot(n int, spec, image, addr string) error {
-	c, err := vr.openCard(spec, image)
+	c, err := vr.openCard(n, spec, image)
 	if err != nil {
 		return err
 	}
@@ -269,9 +279,11 @@ func (vr *virtualReader) addSlot(n int, spec, image, addr string) error {
 	return nil
 }
 
-// openCard opens a card as the slots hold it: from its image if it exists,
-// else from the persona or profile file, with the contactless ATR if asked.
-func (vr *virtualReader) openCard(spec, image string) (*emuCard, error) {
+// openCard opens a card as slot n holds it: from its image if it exists,
+// else from the persona or profile file. In contactless mode the card of
+// slot 0 is behind its contactless door (the PSAM of slot 1 stays in its
+// contact SAM slot).
+func (vr *virtualReader) openCard(n int, spec, image string) (*emuCard, error) {
 	c, err := openCard(spec, image, vr.opts)
 	if err != nil {
 		return nil, err
@@ -281,12 +293,93 @@ func (vr *virtualReader) openCard(spec, image string) (*emuCard, error) {
 	}
 	ec := &emuCard{Card: c, spec: spec, image: image, saved: c.NVMWrites(), atr: c.ATR()}
 	ec.saveErr = func(err error) { vr.stderr.printf("sscard emulate: %v\n", err) }
-	if vr.contactless {
+	if vr.contactless && n == 0 {
 		if ec.atr, err = contactlessATR(ec.atr); err != nil {
 			return nil, fmt.Errorf("card %s: %w", spec, err)
 		}
+		if ec.cl, err = newCLDoor(c, vr.seed); err != nil {
+			return nil, fmt.Errorf("card %s in a contactless reader: %w", spec, err)
+		}
 	}
 	return ec, nil
+}
+
+// clDoor is a card in a contactless PC/SC reader: the reference PCD
+// activates it in an RF field and carries its APDUs over ISO/IEC 14443-4,
+// and answers the reader's own GET DATA (FF CA: the UID or PUPI, the ATS
+// historical bytes) as a contactless reader's driver does (PC/SC part 3).
+type clDoor struct {
+	mu     sync.Mutex
+	field  *contactless.Field
+	reader *pcd.PCD
+	slot   *pcd.Slot // nil while the field is off
+}
+
+func newCLDoor(card *emulator.Card, seed *uint64) (*clDoor, error) {
+	var opts []contactless.Option
+	if seed != nil {
+		opts = append(opts, contactless.WithSeed(*seed))
+	}
+	p, err := contactless.New(card, opts...)
+	if err != nil {
+		return nil, err
+	}
+	f := contactless.NewField(contactless.WithoutRecord())
+	f.Add(p)
+	return &clDoor{field: f, reader: pcd.New(pcd.Options{})}, nil
+}
+
+// on switches the field on and activates the card (again), returning its
+// pseudo-ATR, or nil when it does not answer.
+func (d *clDoor) on() []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.slot != nil {
+		_ = d.slot.Close()
+	}
+	slot, err := pcd.Connect(d.reader, d.field)
+	if err != nil {
+		d.slot = nil
+		return nil
+	}
+	d.slot = slot
+	return slot.ATR()
+}
+
+// off switches the field off: the card loses power.
+func (d *clDoor) off() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.slot != nil {
+		_ = d.slot.Close()
+		d.slot = nil
+	}
+}
+
+func (d *clDoor) atr() []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.slot == nil {
+		return nil
+	}
+	return d.slot.ATR()
+}
+
+func (d *clDoor) transmit(dst, capdu []byte) ([]byte, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.slot == nil {
+		return dst, emulator.ErrNoPower
+	}
+	out, err := d.slot.Transmit(capdu)
+	if err != nil {
+		// The reader lost the card: pcscd sees no answer and powers it
+		// up again.
+		_ = d.slot.Close()
+		d.slot = nil
+		return dst, err
+	}
+	return append(dst, out...), nil
 }
 
 // listen opens the listeners of reversed mode: slot 0 on addr, slot 1 on
@@ -493,9 +586,10 @@ func (vr *virtualReader) slotStateLocked(s *emuSlot) slotState {
 // control API, which survives pcscd powering the card off when idle.
 type emuCard struct {
 	*emulator.Card
-	spec  string // the persona, profile file or image it came from
-	image string // its image file, "" for none
-	atr   []byte // the ATR presented: contact, or the contactless pseudo-ATR
+	spec  string  // the persona, profile file or image it came from
+	image string  // its image file, "" for none
+	atr   []byte  // the ATR presented: contact, or the contactless pseudo-ATR
+	cl    *clDoor // the contactless door, in contactless mode
 
 	mu      sync.Mutex
 	armed   int    // power loss after this many NVM writes from armBase; 0: none
@@ -504,8 +598,25 @@ type emuCard struct {
 	saveErr func(error)
 }
 
-// ATR returns the ATR the card presents.
-func (c *emuCard) ATR() []byte { return append([]byte(nil), c.atr...) }
+// ATR returns the ATR the card presents: in a contactless reader the
+// pseudo-ATR of the card's activation.
+func (c *emuCard) ATR() []byte {
+	if c.cl != nil {
+		if atr := c.cl.atr(); atr != nil {
+			return atr
+		}
+	}
+	return append([]byte(nil), c.atr...)
+}
+
+// TransmitAppend runs a command APDU, through the contactless door in a
+// contactless reader.
+func (c *emuCard) TransmitAppend(dst, capdu []byte) ([]byte, error) {
+	if c.cl != nil {
+		return c.cl.transmit(dst, capdu)
+	}
+	return c.Card.TransmitAppend(dst, capdu)
+}
 
 // Describe implements vpcd.Describer: the insert events of the trace say
 // which card came in, "id=<card identifier> profile=<spec>" for a social
@@ -522,12 +633,26 @@ func (c *emuCard) Describe() string {
 	return "profile=" + spec
 }
 
-// PowerOn powers the card and returns its ATR.
-func (c *emuCard) PowerOn() []byte { c.Card.PowerOn(); return c.ATR() }
+// PowerOn powers the card and returns its ATR; in a contactless reader
+// the field comes on and the card is activated.
+func (c *emuCard) PowerOn() []byte {
+	if c.cl != nil {
+		c.cl.on()
+		return c.ATR()
+	}
+	c.Card.PowerOn()
+	return c.ATR()
+}
 
-// Reset warm-resets the card, saving its image first if it changed.
+// Reset warm-resets the card, saving its image first if it changed; in a
+// contactless reader the card is activated again (a contactless card has
+// no warm reset).
 func (c *emuCard) Reset() []byte {
 	c.saveChanged()
+	if c.cl != nil {
+		c.cl.on()
+		return c.ATR()
+	}
 	c.Card.Reset()
 	return c.ATR()
 }
@@ -537,6 +662,9 @@ func (c *emuCard) Reset() []byte {
 func (c *emuCard) PowerOff() {
 	c.mu.Lock()
 	left := c.armedLeft()
+	if c.cl != nil {
+		c.cl.off()
+	}
 	c.Card.PowerOff()
 	if left > 0 {
 		c.Card.TearAfter(left)

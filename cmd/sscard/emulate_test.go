@@ -332,6 +332,57 @@ func TestEmulateContactless(t *testing.T) {
 	}
 }
 
+// TestEmulateContactlessDoor: in a contactless reader the card is
+// activated over ISO/IEC 14443 at each power-up and carries APDUs over
+// 14443-4; the reader's GET DATA answers the UID and the ATS historical
+// bytes; the card behind it is the same card (a wrong PIN counts).
+func TestEmulateContactlessDoor(t *testing.T) {
+	t.Parallel()
+	r0, _ := fakeVPCD(t)
+	startEmulate(t, "--contactless", "--no-psam", "--card", "activated", "--seed", "3", "--port", portOf(t, r0.Addr()))
+	c := acceptCard(t, r0)
+	atr := powerUp(t, c)
+	uid := send(t, c, "FFCA000000")
+	if n := len(uid) / 2; !strings.HasSuffix(uid, "9000") || n != 4+2 && n != 7+2 && n != 10+2 {
+		t.Errorf("GET DATA UID: %s", uid)
+	}
+	a, err := iso7816.ParseATR(atr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := send(t, c, "FFCA010000"); got != fmt.Sprintf("%X9000", a.Historical) {
+		t.Errorf("GET DATA historical bytes: %s, the pseudo-ATR %X has %X", got, atr, a.Historical)
+	}
+	if got := send(t, c, "FFCA020000"); got != "6A81" {
+		t.Errorf("GET DATA P1 02: %s, want 6A81", got)
+	}
+	send(t, c, apduSelectSSSE)
+	if got := send(t, c, apduVerifyBad); got != "63C2" {
+		t.Errorf("VERIFY with a wrong PIN: %s", got)
+	}
+	// Power off and on: a new activation, the same card (the try stays
+	// spent).
+	if err := c.PowerOff(); err != nil {
+		t.Fatal(err)
+	}
+	powerUp(t, c)
+	send(t, c, apduSelectSSSE)
+	if got := send(t, c, apduTriesLeft); got != "63C2" {
+		t.Errorf("tries left after power cycling the field: %s", got)
+	}
+}
+
+// A card without a contactless interface cannot be put in a contactless
+// reader.
+func TestEmulateContactlessNeedsTheDoor(t *testing.T) {
+	t.Parallel()
+	r0, _ := fakeVPCD(t)
+	e := startEmulate(t, "--contactless", "--no-psam", "--card", "gen2", "--port", portOf(t, r0.Addr()))
+	if code := e.stop(t); code != exitFail || !strings.Contains(e.stderr.String(), "no contactless interface") {
+		t.Errorf("exit %d: %s", code, e.stderr.String())
+	}
+}
+
 func TestContactlessATR(t *testing.T) {
 	t.Parallel()
 	// A contact ATR with historical bytes 80 31 80 65 B0 ...: the pseudo-ATR

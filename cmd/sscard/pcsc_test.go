@@ -121,3 +121,37 @@ func readFile(t *testing.T, name string) string {
 	}
 	return string(b)
 }
+
+// A contactless card in vpcd's slot 0, as "sscard emulate --contactless"
+// puts it: through pcscd the script gets the pseudo-ATR of the card's
+// activation, the UID and historical bytes from the reader's GET DATA,
+// and the card's answers over ISO/IEC 14443-4.
+func TestScriptContactlessThroughReader(t *testing.T) {
+	seed := uint64(5)
+	vr := &virtualReader{contactless: true, seed: &seed, stderr: &lockedWriter{w: os.Stderr}}
+	card, err := vr.openCard(0, "activated", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcsctest.Emulate(t, card, nil)
+	script := filepath.Join(t.TempDir(), "s.apdu")
+	if err := os.WriteFile(script, []byte("FF CA 00 00 00\nFF CA 01 00 00\n00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n00C0000000\n00B2012C00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, got, errs := runCLI(t, "script", "--reader", pcsctest.CardReader, script)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s\n%s", code, errs, got)
+	}
+	for _, want := range []string{"> FF CA 00 00 00\n< ", "> FF CA 01 00 00\n< ", "< 61 1E", "< 01 10 "} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	lines := strings.Split(got, "\n")
+	if len(lines) < 4 || !strings.Contains(lines[1], " 90 00 : ") || !strings.Contains(lines[3], " 90 00 : ") || len(strings.Fields(lines[1])) < 1+4+2 {
+		t.Errorf("GET DATA answers:\n%s", got)
+	}
+	if strings.Contains(got, "6D 00") || strings.Contains(got, "6E 00") {
+		t.Errorf("the reader's GET DATA reached the card:\n%s", got)
+	}
+}
