@@ -59,12 +59,23 @@ func BenchmarkT1RoundTripTraced(b *testing.B) { benchLink(b, `,"atr":{"protocols
 func BenchmarkT0RoundTrip(b *testing.B) { benchLink(b, "", false) }
 
 func benchLink(b *testing.B, atr string, traced bool) {
-	c := benchCard(b, atr)
+	r := benchReader(b, atr, traced)
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, err := r.Transmit(benchRead); err != nil || len(out) != 20 {
+			b.Fatalf("%X %v", out, err)
+		}
+	}
+}
+
+// benchReader is the reference IFD with the card of atr behind the contact
+// interface, activated, the SSSE selected.
+func benchReader(b *testing.B, atr string, traced bool) *IFD {
 	cfg := contact.Config{}
 	if traced {
 		cfg.Trace = &link.Trace{}
 	}
-	icc, err := contact.New(c, cfg)
+	icc, err := contact.New(benchCard(b, atr), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -75,12 +86,7 @@ func benchLink(b *testing.B, atr string, traced bool) {
 	if _, err := r.Transmit(benchSelect); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if out, err := r.Transmit(benchRead); err != nil || len(out) != 20 {
-			b.Fatalf("%X %v", out, err)
-		}
-	}
+	return r
 }
 
 func hexBytes(s string) []byte { return hx(s) }
@@ -103,17 +109,7 @@ func roundTripRatio(b *testing.B, apdu []byte) {
 	if _, err := bare.Transmit(benchSelect); err != nil {
 		b.Fatal(err)
 	}
-	icc, err := contact.New(benchCard(b, `,"atr":{"protocols":[1]}`), contact.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := New(icc, Config{})
-	if _, err := r.Activate(); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := r.Transmit(benchSelect); err != nil {
-		b.Fatal(err)
-	}
+	r := benchReader(b, `,"atr":{"protocols":[1]}`, false)
 	want, _ := bare.Transmit(apdu)
 	got, err := r.Transmit(apdu)
 	if err != nil || len(got) != len(want) || got[len(got)-2] != want[len(want)-2] {
