@@ -111,9 +111,11 @@ type IFD struct {
 	noPPS  bool // a PPS failed: activate without one
 
 	// T=0
-	wt  time.Duration
-	in  []byte // bytes received and not used yet
-	out []byte
+	wt     time.Duration
+	in     []byte // bytes received in this TPDU; in[inUsed:] not used yet
+	inUsed int
+	hdr    [5]byte // the TPDU header being sent
+	out    []byte
 
 	// T=1
 	ns, nr     byte

@@ -69,9 +69,9 @@ func (r *IFD) case2(h [4]byte, le int) ([]byte, error) {
 // procedure bytes ask for (incoming data, or le bytes outgoing), until
 // SW1 SW2.
 func (r *IFD) tpdu(h [4]byte, p3 byte, data []byte, le int) ([]byte, error) {
-	r.in = r.in[:0]
-	hdr := [5]byte{h[0], h[1], h[2], h[3], p3}
-	if err := r.line.Send(hdr[:]); err != nil {
+	r.in, r.inUsed = r.in[:0], 0
+	r.hdr = [5]byte{h[0], h[1], h[2], h[3], p3}
+	if err := r.line.Send(r.hdr[:]); err != nil {
 		return nil, r.fail(err)
 	}
 	ins := h[1]
@@ -125,15 +125,15 @@ func (r *IFD) tpdu(h [4]byte, p3 byte, data []byte, le int) ([]byte, error) {
 // read returns the next n bytes from the card, each within the waiting
 // time of the previous character. A silent card is deactivated.
 func (r *IFD) read(n int) ([]byte, error) {
-	for len(r.in) < n {
+	for len(r.in)-r.inUsed < n {
 		f, err := r.line.Receive(r.wt)
 		if err != nil {
 			return nil, r.fail(err)
 		}
 		r.in = append(r.in, f...)
 	}
-	got := r.in[:n:n]
-	r.in = r.in[n:]
+	got := r.in[r.inUsed : r.inUsed+n : r.inUsed+n]
+	r.inUsed += n
 	return got, nil
 }
 

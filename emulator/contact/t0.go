@@ -200,10 +200,19 @@ func (c *ICC) keep(resp []byte, na int) {
 type t0Frame struct {
 	data []byte
 	note string
+	sw   bool // the status bytes: the note is "SW XXXX", written when traced
+}
+
+// noteOf returns the frame's note for the trace.
+func (f t0Frame) noteOf() string {
+	if f.sw && len(f.data) == 2 {
+		return "SW " + hexByte(f.data[0]) + hexByte(f.data[1])
+	}
+	return f.note
 }
 
 func swFrame(sw1, sw2 byte) t0Frame {
-	return t0Frame{data: []byte{sw1, sw2}, note: "SW " + hexByte(sw1) + hexByte(sw2)}
+	return t0Frame{data: []byte{sw1, sw2}, sw: true}
 }
 
 // swOf is the status word frame of a response (its data, if any, cannot
@@ -242,7 +251,11 @@ func (c *ICC) t0Answer(work time.Duration, fs []link.Fault, frames ...t0Frame) {
 		if i == len(frames)-1 {
 			owe = 0
 		}
-		if _, ok := c.t0Send(ready, fr.data, fr.note, owe, faults()); !ok {
+		note := ""
+		if c.cfg.Trace != nil {
+			note = fr.noteOf()
+		}
+		if _, ok := c.t0Send(ready, fr.data, note, owe, faults()); !ok {
 			return
 		}
 	}
