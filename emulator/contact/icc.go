@@ -104,6 +104,8 @@ type ICC struct {
 	clock *link.Clock
 	atr   []byte
 	info  *iso7816.ATR
+	// errorReplies is the profile's atr.t1.errorReplies (rule 7.4.3).
+	errorReplies int
 
 	active bool
 	mute   bool // the card answers nothing until the next reset (power lost, failed PPS)
@@ -176,7 +178,7 @@ func New(card *emulator.Card, cfg Config) (*ICC, error) {
 	if p := firstProtocol(info); p != 0 && p != 1 {
 		return nil, fmt.Errorf("contact interface: the ATR offers T=%d first; the card speaks T=0 and T=1", p)
 	}
-	c := &ICC{card: card, cfg: cfg, clock: cfg.Clock, atr: atr, info: info}
+	c := &ICC{card: card, cfg: cfg, clock: cfg.Clock, atr: atr, info: info, errorReplies: card.Profile().T1ErrorReplies()}
 	if c.clock == nil {
 		c.clock = &link.Clock{}
 	}

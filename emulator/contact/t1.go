@@ -16,15 +16,11 @@ import (
 // R-block asking for the card's last I-block gets it again; any other
 // R-block gets the card's last block again (rule 7.2, and rule 7.3 for an
 // S request); S(RESYNCH request) resets the sequence numbers and sizes.
-// After MaxT1ErrorReplies error R-blocks in a row the card stays in
-// reception mode (rule 7.4.3): it answers nothing until an error-free
-// block arrives, and the reader's BWT runs out.
-
-// MaxT1ErrorReplies is the number of consecutive R-blocks with an error
-// bit the card sends before it stays silent: its first answer and two
-// retransmissions, as many attempts as rule 7.4.1 allows the interface
-// device [model].
-const MaxT1ErrorReplies = 3
+// After the profile's atr.t1.errorReplies error R-blocks in a row (default
+// 3: the first answer and two retransmissions, as many attempts as rule
+// 7.4.1 allows the interface device [model]) the card stays in reception
+// mode (rule 7.4.3): it answers nothing until an error-free block
+// arrives, and the reader's BWT runs out.
 
 // maxAPDU bounds a chained command: an extended APDU with 65535 data bytes
 // and Le.
@@ -258,11 +254,11 @@ func (c *ICC) t1S(blk Block) {
 }
 
 // t1Error answers a block the card cannot take with an R-block naming the
-// expected I-block and the error, or, after MaxT1ErrorReplies of them in
-// a row, with nothing (rule 7.4.3): the card stays in reception mode.
+// expected I-block and the error, or, after c.errorReplies of them in a
+// row, with nothing (rule 7.4.3): the card stays in reception mode.
 func (c *ICC) t1Error(code byte) {
 	s := &c.t1
-	if s.errs >= MaxT1ErrorReplies {
+	if s.errs >= c.errorReplies {
 		if !c.mute {
 			c.emit(c.lastLead, nil, fmt.Sprintf("no answer: the card stays in reception mode after %d error R-blocks (ISO/IEC 7816-3 rule 7.4.3)", s.errs), "", 0)
 		}

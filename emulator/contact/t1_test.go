@@ -176,6 +176,23 @@ var t1Scenarios = []struct {
 	}},
 }
 
+// The profile's atr.t1.errorReplies sets how many error R-blocks the card
+// sends in a row before it stays in reception mode.
+func TestT1ErrorRepliesFromProfile(t *testing.T) {
+	r := newRaw(t, `"protocols":[1],"t1":{"ifsc":24,"errorReplies":1}`, Config{})
+	for i, st := range []step{
+		{badEDC(iB(0, false, noSSSE)), rB(0, RErrEDC)},
+		{badEDC(iB(0, false, noSSSE)), nil},
+		{sB(SResynch, false, ""), sB(SResynch, true, "")},
+		{iB(0, false, noSSSE), iB(0, false, noSSSEr)},
+	} {
+		r.send(st.send)
+		if got := r.recv(); !bytes.Equal(got, st.want) {
+			t.Fatalf("step %d: card answered %X, want %X\n%s", i+1, got, st.want, r.dump())
+		}
+	}
+}
+
 func TestT1AnnexA(t *testing.T) {
 	for _, sc := range t1Scenarios {
 		t.Run(sc.name, func(t *testing.T) {

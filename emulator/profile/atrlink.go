@@ -18,7 +18,15 @@ type T1 struct {
 	CWI *int `json:"cwi,omitempty"`
 	// CRC selects the CRC error detection code instead of LRC.
 	CRC bool `json:"crc,omitempty"`
+	// ErrorReplies is the number of R-blocks with an error bit the card
+	// sends in a row before it stays in reception mode until an
+	// error-free block comes (ISO/IEC 7816-3 rule 7.4.3), 1..15
+	// [model: absent, 3: its first answer and two retransmissions].
+	ErrorReplies int `json:"errorReplies,omitempty"`
 }
+
+// DefaultT1ErrorReplies is T1.ErrorReplies when the profile does not say.
+const DefaultT1ErrorReplies = 3
 
 // validateLink checks TA1 and the T=1 parameters of an ATR given by parts.
 func (a *ATR) validateLink() error {
@@ -47,7 +55,19 @@ func (a *ATR) validateLink() error {
 	if t.CWI != nil && (*t.CWI < 0 || *t.CWI > 15) {
 		return fieldErr("atr.t1.cwi", "%d is outside 0..15", *t.CWI)
 	}
+	if t.ErrorReplies < 0 || t.ErrorReplies > 15 {
+		return fieldErr("atr.t1.errorReplies", "%d is outside 1..15", t.ErrorReplies)
+	}
 	return nil
+}
+
+// T1ErrorReplies returns the profile's atr.t1.errorReplies, or the
+// default.
+func (p *Profile) T1ErrorReplies() int {
+	if p != nil && p.ATR.T1 != nil && p.ATR.T1.ErrorReplies > 0 {
+		return p.ATR.T1.ErrorReplies
+	}
+	return DefaultT1ErrorReplies
 }
 
 // LinkSpec sets TA1 and the T=1 parameters of an ATR spec from a validated

@@ -23,6 +23,9 @@ func TestATRLinkFields(t *testing.T) {
 		{"IFSC negative", `{"protocols":[1],"t1":{"ifsc":-1}}`, "atr.t1.ifsc"},
 		{"BWI 10", `{"protocols":[1],"t1":{"bwi":10}}`, "atr.t1.bwi"},
 		{"CWI 16", `{"protocols":[1],"t1":{"cwi":16}}`, "atr.t1.cwi"},
+		{"error replies 16", `{"protocols":[1],"t1":{"errorReplies":16}}`, "atr.t1.errorReplies"},
+		{"error replies negative", `{"protocols":[1],"t1":{"errorReplies":-1}}`, "atr.t1.errorReplies"},
+		{"error replies 1", `{"protocols":[1],"t1":{"errorReplies":1}}`, ""},
 		{"hex and ta1", `{"hex":"3B00","historical":"","protocols":[],"tb1":"","tc1":"","ta1":"96"}`, "atr"},
 		{"hex and t1", `{"hex":"3B00","historical":"","protocols":[],"tb1":"","tc1":"","t1":{}}`, "atr"},
 	} {
@@ -39,6 +42,24 @@ func TestATRLinkFields(t *testing.T) {
 			}
 			_ = p
 		})
+	}
+}
+
+func TestT1ErrorReplies(t *testing.T) {
+	for _, c := range []struct {
+		atr  string
+		want int
+	}{{`{"protocols":[1],"t1":{"errorReplies":5}}`, 5}, {`{"protocols":[1],"t1":{}}`, DefaultT1ErrorReplies}, {`{"protocols":[0]}`, DefaultT1ErrorReplies}} {
+		p, err := Parse([]byte(`{"schema":1,"name":"x","extends":"activated","atr":`+c.atr+`}`), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.T1ErrorReplies(); got != c.want {
+			t.Errorf("%s: %d error replies, want %d", c.atr, got, c.want)
+		}
+	}
+	if got := (*Profile)(nil).T1ErrorReplies(); got != DefaultT1ErrorReplies {
+		t.Errorf("no profile: %d", got)
 	}
 }
 
