@@ -10,6 +10,7 @@ import (
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/iso7816"
 	"github.com/sscard/sscard/emulator/link"
+	"github.com/sscard/sscard/emulator/profile"
 )
 
 // Line is the contact wire as a reader sees it: the interface between an
@@ -106,6 +107,8 @@ type ICC struct {
 	info  *iso7816.ATR
 	// errorReplies is the profile's atr.t1.errorReplies (rule 7.4.3).
 	errorReplies int
+	// atrDelay is when the ATR starts after RST, in clock cycles.
+	atrDelay int
 
 	active bool
 	mute   bool // the card answers nothing until the next reset (power lost, failed PPS)
@@ -164,8 +167,12 @@ func New(card *emulator.Card, cfg Config) (*ICC, error) {
 	if cfg.ClockHz <= 0 {
 		cfg.ClockHz = DefaultClockHz
 	}
+	var timing *profile.Timing
+	if p := card.Profile(); p != nil {
+		timing = p.Timing
+	}
 	if cfg.Work == nil {
-		cfg.Work = DefaultWork
+		cfg.Work = profileWork(timing)
 	}
 	if cfg.Outgoing == nil {
 		cfg.Outgoing = DefaultOutgoing
@@ -178,7 +185,8 @@ func New(card *emulator.Card, cfg Config) (*ICC, error) {
 	if p := firstProtocol(info); p != 0 && p != 1 {
 		return nil, fmt.Errorf("contact interface: the ATR offers T=%d first; the card speaks T=0 and T=1", p)
 	}
-	c := &ICC{card: card, cfg: cfg, clock: cfg.Clock, atr: atr, info: info, errorReplies: card.Profile().T1ErrorReplies()}
+	c := &ICC{card: card, cfg: cfg, clock: cfg.Clock, atr: atr, info: info,
+		errorReplies: card.Profile().T1ErrorReplies(), atrDelay: timing.ATRDelay(atrDelayClocks)}
 	if c.clock == nil {
 		c.clock = &link.Clock{}
 	}
@@ -341,7 +349,7 @@ func (c *ICC) Reset(cold bool) ([]byte, error) {
 	c.t0 = t0State{}
 	c.t1.reset(c.info)
 
-	start := now + c.rate.Clocks(atrDelayClocks)
+	start := now + c.rate.Clocks(c.atrDelay)
 	atr := c.atr
 	fault := ""
 	fs := c.cfg.Faults.Frame(link.Contact)

@@ -258,3 +258,36 @@ func TestSpecificMode(t *testing.T) {
 		t.Errorf("FF in specific mode: %X", f)
 	}
 }
+
+// The profile's timing sets the card's work and its ATR delay.
+func TestTimingFromProfile(t *testing.T) {
+	p, err := profile.Parse([]byte(`{"schema":1,"name":"t","extends":"activated","timing":{"commandMicros":2000,"writeMicros":10,"atrDelayClocks":400}}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := emulator.New(p, emulator.WithSeed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &link.Trace{}
+	icc, err := New(card, Config{Trace: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := icc.cfg.Work(nil, 3), 2*time.Millisecond+30*time.Microsecond; got != want {
+		t.Errorf("work %v, want %v", got, want)
+	}
+	if _, err := icc.Reset(true); err != nil {
+		t.Fatal(err)
+	}
+	var atrStart time.Duration = -1
+	for _, f := range tr.Frames {
+		if f.Dir == link.FromCard && len(f.Data) > 0 {
+			atrStart = f.Start
+			break
+		}
+	}
+	if want := time.Duration(400) * time.Second / time.Duration(DefaultClockHz); atrStart < want || atrStart > want+time.Microsecond {
+		t.Errorf("the ATR starts at %v, want 400 clock cycles (%v)", atrStart, want)
+	}
+}

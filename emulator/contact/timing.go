@@ -3,6 +3,8 @@ package contact
 import (
 	"math/bits"
 	"time"
+
+	"github.com/sscard/sscard/emulator/profile"
 )
 
 // DefaultClockHz is the clock frequency of the model line: 3.5712 MHz, the
@@ -94,7 +96,7 @@ func charETUs(protocol int, extraN int, fromReader bool) int {
 
 // atrDelayClocks is when the card starts its answer-to-reset after RST goes
 // high: between 400 and 40 000 clock cycles (ISO/IEC 7816-3 §8.1) [model
-// choice: 10 000].
+// choice: 10 000; profile: timing.atrDelayClocks].
 const atrDelayClocks = 10_000
 
 // atrMaxClocks is the longest an interface device waits for the first
@@ -110,8 +112,18 @@ const (
 )
 
 // DefaultWork is the model of how long the card computes a command
-// [model choice]: 1 ms, plus 3 ms for each physical NVM write (an EEPROM
-// page write).
+// [model choice; profile: timing]: 1 ms, plus 3 ms for each physical NVM
+// write (an EEPROM page write).
 func DefaultWork(capdu []byte, nvmWrites uint64) time.Duration {
 	return time.Millisecond + time.Duration(nvmWrites)*3*time.Millisecond
+}
+
+// profileWork is DefaultWork with the profile's timing over it.
+func profileWork(t *profile.Timing) func([]byte, uint64) time.Duration {
+	if t == nil {
+		return DefaultWork
+	}
+	return func(_ []byte, nvmWrites uint64) time.Duration {
+		return t.Work(time.Millisecond, 3*time.Millisecond, nvmWrites)
+	}
 }

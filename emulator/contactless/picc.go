@@ -76,7 +76,7 @@ type PICC struct {
 type ProcessingTime func(capdu, rapdu []byte, writes uint64) time.Duration
 
 // DefaultProcessingTime is the model's processing time: BaseProcessing
-// plus WriteProcessing per NVM write [model].
+// plus WriteProcessing per NVM write [model; profile: timing].
 func DefaultProcessingTime(_, _ []byte, writes uint64) time.Duration {
 	return BaseProcessing + time.Duration(writes)*WriteProcessing
 }
@@ -187,6 +187,11 @@ func New(card *emulator.Card, opts ...Option) (*PICC, error) {
 	proc := cfg.proc
 	if proc == nil {
 		proc = DefaultProcessingTime
+		if t := p.Timing; t != nil {
+			proc = func(_, _ []byte, writes uint64) time.Duration {
+				return t.Work(BaseProcessing, WriteProcessing, writes)
+			}
+		}
 	}
 	return &PICC{card: card, pr: pr, rng: rand.New(rand.NewChaCha8(seed)), inj: cfg.inj, proc: proc}, nil
 }

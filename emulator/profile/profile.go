@@ -49,6 +49,9 @@ type Profile struct {
 	// ExtendedLength lets the card accept extended-length APDUs
 	// [model: default false, real cards seen are T=0 short-APDU cards].
 	ExtendedLength bool `json:"extendedLength,omitempty"`
+	// Timing is how long the chip takes, for the link layers [model];
+	// absent: the doors' defaults.
+	Timing *Timing `json:"timing,omitempty"`
 
 	SSSE     *SSSE     `json:"ssse,omitempty"`
 	PSAM     *PSAM     `json:"psam,omitempty"`

@@ -77,6 +77,11 @@ func (p *Profile) validateCommon(defaultAlg string) error {
 			return err
 		}
 	}
+	if p.Timing != nil {
+		if err := p.Timing.validate(); err != nil {
+			return err
+		}
+	}
 	return p.validateATR()
 }
 
