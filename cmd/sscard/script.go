@@ -12,6 +12,7 @@ import (
 	"github.com/sscard/sscard/emulator"
 	"github.com/sscard/sscard/emulator/iso7816"
 	"github.com/sscard/sscard/emulator/profile"
+	"github.com/sscard/sscard/emulator/trace"
 )
 
 func init() {
@@ -60,6 +61,7 @@ build with -tags pcsc); --card, --image and --seed do not apply there.`)
 	image := f.String("image", "", "card image `FILE`: load the card from it if it exists, save it back at the end")
 	seed := f.Uint64("seed", 0, "fixed `N` for the card's random numbers (reproducible challenges); default crypto/rand")
 	reader := f.String("reader", "", "run against the card in PC/SC reader `NAME` instead of an emulated card")
+	explain := f.Bool("explain", false, "say after each command what it asks (the output is then no longer scriptor's)")
 	pos, code, done := f.parse(args, stdout, stderr)
 	if done {
 		return code
@@ -83,6 +85,9 @@ build with -tags pcsc); --card, --image and --seed do not apply there.`)
 		fmt.Fprintf(stderr, "sscard script: %v\n", err)
 		return exitFail
 	}
+	if *explain {
+		stdout = explainWriter{stdout}
+	}
 	if *reader != "" {
 		return runReaderScript(*reader, steps, scriptName(src), stdout, stderr)
 	}
@@ -97,7 +102,7 @@ build with -tags pcsc); --card, --image and --seed do not apply there.`)
 		return exitFail
 	}
 
-	out := bufio.NewWriter(stdout)
+	out := newOutput(stdout)
 	runErr := lk.runSteps(c, steps, scriptName(src), out)
 	if err := out.Flush(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("writing output: %w", err)
@@ -178,6 +183,33 @@ func loadImage(card, image string, opts []emulator.Option) (*emulator.Card, erro
 	return c, nil
 }
 
+// explainWriter is the output of "sscard script --explain": each command
+// line says what the command asks.
+type explainWriter struct{ io.Writer }
+
+// explaining reports whether w, or the writer w buffers, is an
+// explainWriter.
+func explaining(w io.Writer) bool {
+	if ew, ok := w.(*explainingBuffer); ok {
+		return ew.explain
+	}
+	_, ok := w.(explainWriter)
+	return ok
+}
+
+// explainingBuffer is a bufio.Writer that remembers whether the writer
+// under it explains.
+type explainingBuffer struct {
+	*bufio.Writer
+	explain bool
+}
+
+// newOutput buffers the output of a script run.
+func newOutput(w io.Writer) *explainingBuffer {
+	_, ex := w.(explainWriter)
+	return &explainingBuffer{Writer: bufio.NewWriter(w), explain: ex}
+}
+
 // runSteps sends the steps to the emulated card; see runStepsOn.
 func runSteps(c *emulator.Card, steps []step, name string, w io.Writer) error {
 	return runStepsOn(emulatedCard{c}, steps, name, w)
@@ -196,7 +228,11 @@ func runStepsOn(c scriptCard, steps []step, name string, w io.Writer) error {
 			fmt.Fprintf(w, "> RESET\n< OK: %s\n", spacedHex(atr))
 			continue
 		}
-		fmt.Fprintf(w, "> %s\n", spacedHex(s.apdu))
+		if explaining(w) {
+			fmt.Fprintf(w, "> %s : %s\n", spacedHex(s.apdu), trace.DescribeCommand(s.apdu))
+		} else {
+			fmt.Fprintf(w, "> %s\n", spacedHex(s.apdu))
+		}
 		rapdu, err := c.Transmit(s.apdu)
 		if err != nil {
 			if errors.Is(err, emulator.ErrPowerLost) || errors.Is(err, emulator.ErrNoPower) {

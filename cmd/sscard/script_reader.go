@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"time"
@@ -45,7 +44,7 @@ func runReaderScript(name string, steps []step, script string, stdout, stderr io
 		return exitFail
 	}
 	defer closeFn()
-	out := bufio.NewWriter(stdout)
+	out := newOutput(stdout)
 	runErr := runStepsOn(c, steps, script, out)
 	if err := out.Flush(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("writing output: %w", err)

@@ -290,3 +290,28 @@ func TestRunStepsPowerLoss(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// --explain says after each command what it asks; without it the output
+// is scriptor's.
+func TestScriptExplain(t *testing.T) {
+	script := writeScript(t, "00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n0084000008\n")
+	code, out, errs := runCLI(t, "script", "--explain", script)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"> 00 A4 04 00 0F 73 78 31 2E 73 68 2E C9 E7 BB E1 B1 A3 D5 CF : SELECT by name 7378312E73682EC9E7BBE1B1A3D5CF (SSSE)\n< 61 1E : ",
+		"> 00 84 00 00 08 : GET CHALLENGE, 8 bytes\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runCLI(t, "script", "--interface", "contact", "--explain", script)
+	if code != exitOK || !strings.Contains(out, ": GET CHALLENGE, 8 bytes") {
+		t.Errorf("through the contact link: exit %d\n%s", code, out)
+	}
+	if _, out, _ := runCLI(t, "script", script); strings.Contains(out, "SELECT by name") {
+		t.Errorf("without --explain:\n%s", out)
+	}
+}
