@@ -31,7 +31,7 @@ const stdinName = "<stdin>"
 
 // runScript is "sscard script".
 func runScript(args []string, stdout, stderr io.Writer) int {
-	f := newFlags("script", "sscard script [--card persona|file.json] [--image FILE] [--seed N] [--reader NAME] [FILE|-]", `
+	f := newFlags("script", "sscard script [--card persona|file.json] [--image FILE] [--seed N] [--reader NAME] [--explain] [FILE|-]", `
 Run a script of command APDUs against an emulated card and print each
 exchange the way scriptor (pcsc-tools) does, with the meaning of the status
 word:
