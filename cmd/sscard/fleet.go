@@ -44,7 +44,7 @@ The register is a temporary file removed at the end unless --db names one.
 The exit status is 0 when every card and row ended right, 1 otherwise.`)
 	cards := f.Int("cards", 1000, "the number of `N` cards")
 	route := f.String("route", "hospital", "the `ROUTE`: hospital or bank")
-	par := f.Int("parallel", 0, "`P` terminals at once (default 8 per processor)")
+	par := f.Int("parallel", 0, "`P` terminals at once (default 16 per processor)")
 	db := f.String("db", "", "keep the register in `FILE` (which must not hold the fleet's cards already)")
 	syncMode := f.String("sync", "full", "the register's `MODE`: full (every commit on disk) or normal")
 	asJSON := f.Bool("json", false, "print the result as JSON")

@@ -24,7 +24,8 @@ type FleetOptions struct {
 	// Route is hospital (default) or bank.
 	Route register.Route
 	// Parallel is the number of terminals working at once (default
-	// 8 × GOMAXPROCS).
+	// 16 × GOMAXPROCS: a terminal mostly waits for the register's group
+	// commits, so more of them in flight fill each commit).
 	Parallel int
 	// Path is the register file; empty: a file in a temporary directory,
 	// removed at the end.
@@ -94,7 +95,7 @@ func Fleet(ctx context.Context, opt FleetOptions) (*FleetResult, error) {
 		return nil, fmt.Errorf("fleet runs take the hospital or the bank route, not %q", opt.Route)
 	}
 	if opt.Parallel <= 0 {
-		opt.Parallel = 8 * runtime.GOMAXPROCS(0)
+		opt.Parallel = 16 * runtime.GOMAXPROCS(0)
 	}
 	opt.Parallel = min(opt.Parallel, opt.Cards)
 	path := opt.Path
