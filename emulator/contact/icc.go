@@ -109,6 +109,8 @@ type ICC struct {
 	errorReplies int
 	// atrDelay is when the ATR starts after RST, in clock cycles.
 	atrDelay int
+	// nullPercent is when a T=0 NULL byte goes out, in percent of WT.
+	nullPercent int
 
 	active bool
 	mute   bool // the card answers nothing until the next reset (power lost, failed PPS)
@@ -186,7 +188,8 @@ func New(card *emulator.Card, cfg Config) (*ICC, error) {
 		return nil, fmt.Errorf("contact interface: the ATR offers T=%d first; the card speaks T=0 and T=1", p)
 	}
 	c := &ICC{card: card, cfg: cfg, clock: cfg.Clock, atr: atr, info: info,
-		errorReplies: card.Profile().T1ErrorReplies(), atrDelay: timing.ATRDelay(atrDelayClocks)}
+		errorReplies: card.Profile().T1ErrorReplies(), atrDelay: timing.ATRDelay(atrDelayClocks),
+		nullPercent: timing.NullAt(keepAlivePercent)}
 	if c.clock == nil {
 		c.clock = &link.Clock{}
 	}

@@ -261,7 +261,7 @@ func TestSpecificMode(t *testing.T) {
 
 // The profile's timing sets the card's work and its ATR delay.
 func TestTimingFromProfile(t *testing.T) {
-	p, err := profile.Parse([]byte(`{"schema":1,"name":"t","extends":"activated","timing":{"commandMicros":2000,"writeMicros":10,"atrDelayClocks":400}}`), "")
+	p, err := profile.Parse([]byte(`{"schema":1,"name":"t","extends":"activated","timing":{"commandMicros":2000,"writeMicros":10,"atrDelayClocks":400,"nullPercent":50}}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,6 +276,12 @@ func TestTimingFromProfile(t *testing.T) {
 	}
 	if got, want := icc.cfg.Work(nil, 3), 2*time.Millisecond+30*time.Microsecond; got != want {
 		t.Errorf("work %v, want %v", got, want)
+	}
+	if icc.nullPercent != 50 {
+		t.Errorf("NULL bytes at %d%% of WT, want 50", icc.nullPercent)
+	}
+	if plain, _ := New(newCard(t, ""), Config{}); plain.nullPercent != keepAlivePercent || plain.atrDelay != atrDelayClocks {
+		t.Errorf("defaults: NULL at %d%%, ATR after %d clocks", plain.nullPercent, plain.atrDelay)
 	}
 	if _, err := icc.Reset(true); err != nil {
 		t.Fatal(err)

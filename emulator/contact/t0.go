@@ -230,7 +230,7 @@ func (c *ICC) t0Answer(work time.Duration, fs []link.Fault, frames ...t0Frame) {
 	wt := c.wt()
 	t := c.lastLead
 	ready := t + max(work, c.guard())
-	gap := wt * keepAliveNum / keepAliveDen
+	gap := wt * time.Duration(c.nullPercent) / 100
 	first := true
 	faults := func() []link.Fault {
 		if first {

@@ -103,13 +103,11 @@ const atrDelayClocks = 10_000
 // character of the answer-to-reset (ISO/IEC 7816-3 §8.1).
 const atrMaxClocks = 40_000
 
-// keepAlive is the fraction of the waiting time after which a card that is
-// still computing sends a T=0 NULL byte [model choice: 9/10 of WT, close to
-// the limit, so that a reader that waits less than WT is caught].
-const (
-	keepAliveNum = 9
-	keepAliveDen = 10
-)
+// keepAlivePercent is the share of the waiting time after which a card
+// that is still computing sends a T=0 NULL byte [model choice: 90%, close
+// to the limit, so that a reader that waits less than WT is caught;
+// profile: timing.nullPercent].
+const keepAlivePercent = 90
 
 // DefaultWork is the model of how long the card computes a command
 // [model choice; profile: timing]: 1 ms, plus 3 ms for each physical NVM

@@ -18,6 +18,10 @@ type Timing struct {
 	// RST goes high, in clock cycles (400..40000, ISO/IEC 7816-3 §8.1).
 	// Default 10000.
 	ATRDelayClocks int `json:"atrDelayClocks,omitempty"`
+	// NullPercent is when a T=0 card still computing sends a NULL byte,
+	// in percent of the waiting time (10..99). Default 90: close to the
+	// limit, so that a reader that waits less than WT is caught.
+	NullPercent int `json:"nullPercent,omitempty"`
 }
 
 func (t *Timing) validate() error {
@@ -32,7 +36,18 @@ func (t *Timing) validate() error {
 	if t.ATRDelayClocks != 0 && (t.ATRDelayClocks < 400 || t.ATRDelayClocks > 40_000) {
 		return fieldErr("timing.atrDelayClocks", "%d is outside 400..40000", t.ATRDelayClocks)
 	}
+	if t.NullPercent != 0 && (t.NullPercent < 10 || t.NullPercent > 99) {
+		return fieldErr("timing.nullPercent", "%d is outside 10..99", t.NullPercent)
+	}
 	return nil
+}
+
+// NullAt returns the profile's timing.nullPercent, or def.
+func (t *Timing) NullAt(def int) int {
+	if t != nil && t.NullPercent != 0 {
+		return t.NullPercent
+	}
+	return def
 }
 
 // Work returns the chip's time for a command with nvmWrites NVM writes:

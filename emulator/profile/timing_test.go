@@ -16,6 +16,9 @@ func TestTimingFields(t *testing.T) {
 		{`{"atrDelayClocks":399}`, "timing.atrDelayClocks"},
 		{`{"atrDelayClocks":40001}`, "timing.atrDelayClocks"},
 		{`{"atrDelayClocks":"10000"}`, "timing"},
+		{`{"nullPercent":9}`, "timing.nullPercent"},
+		{`{"nullPercent":100}`, "timing.nullPercent"},
+		{`{"nullPercent":50}`, ""},
 		{`{"clock":1}`, "clock"},
 	} {
 		_, err := Parse([]byte(`{"schema":1,"name":"x","extends":"activated","timing":`+c.timing+`}`), "")
