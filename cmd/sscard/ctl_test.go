@@ -28,12 +28,12 @@ type controlRig struct {
 	image  string
 }
 
-func newControlRig(t *testing.T) *controlRig {
+func newControlRig(t *testing.T, extra ...string) *controlRig {
 	t.Helper()
 	rig := &controlRig{t: t, image: filepath.Join(t.TempDir(), "card.img")}
 	rig.r0, rig.r1 = fakeVPCD(t)
-	rig.e = startEmulate(t, "--card", "activated", "--image", rig.image, "--seed", "3", "--control", "127.0.0.1:0",
-		"--port", portOf(t, rig.r0.Addr()), "--psam-port", portOf(t, rig.r1.Addr()))
+	rig.e = startEmulate(t, append([]string{"--card", "activated", "--image", rig.image, "--seed", "3", "--control", "127.0.0.1:0",
+		"--port", portOf(t, rig.r0.Addr()), "--psam-port", portOf(t, rig.r1.Addr())}, extra...)...)
 	rig.url = rig.e.controlURL(t)
 	rig.c0 = acceptCard(t, rig.r0)
 	powerUp(t, rig.c0)
@@ -447,5 +447,42 @@ func TestControlSavesOnShutdown(t *testing.T) {
 	c, err := emulator.Load(other)
 	if err != nil || c.Profile().Name != "gen2" {
 		t.Errorf("image of the card swapped in: %v", err)
+	}
+}
+
+// In a contactless reader an armed power loss survives the field going
+// off and on, tears the next write, and leaves a consistent card; a swap
+// puts the new card behind the contactless door too.
+func TestControlContactless(t *testing.T) {
+	rig := newControlRig(t, "--contactless")
+	if got := send(t, rig.c0, "FFCA000000"); !strings.HasSuffix(got, "9000") {
+		t.Fatalf("GET DATA UID: %s", got)
+	}
+	if code, body := rig.do("POST", "/v1/slots/0/power-loss", `{"after":1}`); code != 200 {
+		t.Fatalf("power-loss: %d %s", code, body)
+	}
+	if err := rig.c0.PowerOff(); err != nil {
+		t.Fatal(err)
+	}
+	powerUp(t, rig.c0)
+	send(t, rig.c0, apduSelectSSSE)
+	if r, err := rig.c0.Transmit(mustDecode(apduVerifyBad)); err == nil {
+		t.Errorf("VERIFY answered %X through a power loss", r)
+	}
+	rig.reconnected()
+	send(t, rig.c0, apduSelectSSSE)
+	if got := send(t, rig.c0, apduTriesLeft); got != "63C3" && got != "63C2" {
+		t.Errorf("tries left after the torn VERIFY: %s", got)
+	}
+	// gen2 has no contactless door: it cannot go in; activated can.
+	if code, body := rig.do("POST", "/v1/slots/0/swap", `{"card":"gen2"}`); code != 400 || !strings.Contains(body, "contactless") {
+		t.Errorf("swap to gen2: %d %s", code, body)
+	}
+	if code, body := rig.do("POST", "/v1/slots/0/swap", `{"card":"default"}`); code != 200 {
+		t.Fatalf("swap to default: %d %s", code, body)
+	}
+	rig.reconnected()
+	if got := send(t, rig.c0, "FFCA000000"); !strings.HasSuffix(got, "9000") {
+		t.Errorf("GET DATA UID of the swapped card: %s", got)
 	}
 }
