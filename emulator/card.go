@@ -48,6 +48,14 @@ type template struct {
 	profile *profile.Profile
 	layout  *cos.Layout
 	atr     []byte
+	// remembered: the profile is kept for the images of its cards.
+	remembered sync.Once
+}
+
+// rememberForImages keeps the template's profile for the card images of
+// its cards, once: loading one of them then shares this template.
+func (t *template) rememberForImages() {
+	t.remembered.Do(func() { rememberProfile(sha256.Sum256(t.profile.JSON()), t.profile) })
 }
 
 // New builds a card from a validated profile, powered and reset.
@@ -69,13 +77,7 @@ func Open(nameOrPath string, opts ...Option) (*Card, error) {
 }
 
 func templateOf(p *profile.Profile) (*template, error) {
-	v, err := p.Memo("emulator.template", func() (any, error) {
-		t, err := buildTemplate(p)
-		if err == nil {
-			rememberProfile(sha256.Sum256(p.JSON()), p)
-		}
-		return t, err
-	})
+	v, err := p.Memo("emulator.template", func() (any, error) { return buildTemplate(p) })
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +282,7 @@ func (c *Card) Save(path string) error {
 	if !c.mem.Powered() {
 		c.mem.PowerUp()
 	}
+	c.tmpl.rememberForImages()
 	// nvm.SaveImage's errors already say "saving card image".
 	return nvm.SaveImage(path, c.tmpl.profile.JSON(), c.mem)
 }
@@ -322,10 +325,10 @@ func fromImage(meta []byte, cells [][]byte, opts []Option) (*Card, error) {
 	return t.newCard(mem, opts)
 }
 
-// imageProfiles holds the profiles cards were built from, by the SHA-256
-// of the profile JSON a card image embeds, so that a card loaded from an
-// image shares the template (file tree and layout) of the cards of its
-// profile however many images are loaded. It keeps at most
+// imageProfiles holds the profiles of the card images saved or loaded,
+// by the SHA-256 of the profile JSON an image embeds, so that a card
+// loaded from an image shares the template (file tree and layout) of the
+// cards of its profile however many images are loaded. It keeps at most
 // maxImageProfiles; beyond that an image's profile is parsed for its card
 // alone.
 var (
@@ -371,6 +374,7 @@ func (c *Card) Image() []byte {
 	if !c.mem.Powered() {
 		c.mem.PowerUp()
 	}
+	c.tmpl.rememberForImages()
 	return nvm.EncodeImage(c.tmpl.profile.JSON(), c.mem.Cells())
 }
 
