@@ -85,11 +85,8 @@ build with -tags pcsc); --card, --image and --seed do not apply there.`)
 		fmt.Fprintf(stderr, "sscard script: %v\n", err)
 		return exitFail
 	}
-	if *explain {
-		stdout = explainWriter{stdout}
-	}
 	if *reader != "" {
-		return runReaderScript(*reader, steps, scriptName(src), stdout, stderr)
+		return runReaderScript(*reader, steps, scriptName(src), *explain, stdout, stderr)
 	}
 
 	var opts []emulator.Option
@@ -102,8 +99,8 @@ build with -tags pcsc); --card, --image and --seed do not apply there.`)
 		return exitFail
 	}
 
-	out := newOutput(stdout)
-	runErr := lk.runSteps(c, steps, scriptName(src), out)
+	out := bufio.NewWriter(stdout)
+	runErr := lk.runSteps(c, steps, scriptName(src), out, *explain)
 	if err := out.Flush(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("writing output: %w", err)
 	}
@@ -183,42 +180,15 @@ func loadImage(card, image string, opts []emulator.Option) (*emulator.Card, erro
 	return c, nil
 }
 
-// explainWriter is the output of "sscard script --explain": each command
-// line says what the command asks.
-type explainWriter struct{ io.Writer }
-
-// explaining reports whether w, or the writer w buffers, is an
-// explainWriter.
-func explaining(w io.Writer) bool {
-	if ew, ok := w.(*explainingBuffer); ok {
-		return ew.explain
-	}
-	_, ok := w.(explainWriter)
-	return ok
-}
-
-// explainingBuffer is a bufio.Writer that remembers whether the writer
-// under it explains.
-type explainingBuffer struct {
-	*bufio.Writer
-	explain bool
-}
-
-// newOutput buffers the output of a script run.
-func newOutput(w io.Writer) *explainingBuffer {
-	_, ex := w.(explainWriter)
-	return &explainingBuffer{Writer: bufio.NewWriter(w), explain: ex}
-}
-
 // runSteps sends the steps to the emulated card; see runStepsOn.
-func runSteps(c *emulator.Card, steps []step, name string, w io.Writer) error {
-	return runStepsOn(emulatedCard{c}, steps, name, w)
+func runSteps(c *emulator.Card, steps []step, name string, w io.Writer, explain bool) error {
+	return runStepsOn(emulatedCard{c}, steps, name, w, explain)
 }
 
 // runStepsOn sends the steps to the card, printing each exchange. It stops
 // at the first transport error: the card gave no answer (power lost, card
 // removed).
-func runStepsOn(c scriptCard, steps []step, name string, w io.Writer) error {
+func runStepsOn(c scriptCard, steps []step, name string, w io.Writer, explain bool) error {
 	for _, s := range steps {
 		if s.reset {
 			atr, err := c.Reset()
@@ -228,7 +198,7 @@ func runStepsOn(c scriptCard, steps []step, name string, w io.Writer) error {
 			fmt.Fprintf(w, "> RESET\n< OK: %s\n", spacedHex(atr))
 			continue
 		}
-		if explaining(w) {
+		if explain {
 			fmt.Fprintf(w, "> %s : %s\n", spacedHex(s.apdu), trace.DescribeCommand(s.apdu))
 		} else {
 			fmt.Fprintf(w, "> %s\n", spacedHex(s.apdu))

@@ -115,9 +115,9 @@ func (l *scriptLink) check() string {
 // runSteps runs the steps on c: straight into the card, or through the
 // link layer of --interface, writing the trace at the end (even after a
 // transport error).
-func (l *scriptLink) runSteps(c *emulator.Card, steps []step, name string, w io.Writer) error {
+func (l *scriptLink) runSteps(c *emulator.Card, steps []step, name string, w io.Writer, explain bool) error {
 	if *l.iface == "" {
-		return runSteps(c, steps, name, w)
+		return runSteps(c, steps, name, w, explain)
 	}
 	var fs []link.Fault
 	for _, s := range l.faults {
@@ -140,7 +140,7 @@ func (l *scriptLink) runSteps(c *emulator.Card, steps []step, name string, w io.
 	if err != nil {
 		runErr = fmt.Errorf("activating the card through the %s interface: %w", *l.iface, err)
 	} else {
-		runErr = runStepsOn(sess, steps, name, w)
+		runErr = runStepsOn(sess, steps, name, w, explain)
 		if err := sess.Close(); err != nil && runErr == nil {
 			runErr = err
 		}

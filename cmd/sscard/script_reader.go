@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"time"
@@ -33,7 +34,7 @@ const readerWait = 3 * time.Second
 
 // runReaderScript runs the steps against the card in the PC/SC reader name,
 // printing the exchanges as scriptor does.
-func runReaderScript(name string, steps []step, script string, stdout, stderr io.Writer) int {
+func runReaderScript(name string, steps []step, script string, explain bool, stdout, stderr io.Writer) int {
 	if scriptReaderOpener == nil {
 		fmt.Fprintf(stderr, "sscard script: %v\n", errNoPCSC)
 		return exitFail
@@ -44,8 +45,8 @@ func runReaderScript(name string, steps []step, script string, stdout, stderr io
 		return exitFail
 	}
 	defer closeFn()
-	out := newOutput(stdout)
-	runErr := runStepsOn(c, steps, script, out)
+	out := bufio.NewWriter(stdout)
+	runErr := runStepsOn(c, steps, script, out, explain)
 	if err := out.Flush(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("writing output: %w", err)
 	}

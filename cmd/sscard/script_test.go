@@ -282,7 +282,7 @@ func TestRunStepsPowerLoss(t *testing.T) {
 	}
 	c.TearAfter(1)
 	var out bytes.Buffer
-	err = runSteps(c, steps, "p.apdu", &out)
+	err = runSteps(c, steps, "p.apdu", &out, false)
 	if err == nil || !strings.Contains(err.Error(), "p.apdu:2: no answer from the card, it lost power") {
 		t.Fatalf("runSteps = %v", err)
 	}
