@@ -163,14 +163,15 @@ func (f outFrame) duration() time.Duration {
 // profile has no contact interface or its ATR offers neither T=0 nor T=1
 // first.
 func New(card *emulator.Card, cfg Config) (*ICC, error) {
-	if p := card.Profile(); p != nil && !p.Interfaces.Contact {
+	p := card.Profile()
+	if p != nil && !p.Interfaces.Contact {
 		return nil, fmt.Errorf("contact interface of card %q: %w", p.Name, ErrNoContact)
 	}
 	if cfg.ClockHz <= 0 {
 		cfg.ClockHz = DefaultClockHz
 	}
 	var timing *profile.Timing
-	if p := card.Profile(); p != nil {
+	if p != nil {
 		timing = p.Timing
 	}
 	if cfg.Work == nil {
@@ -184,11 +185,11 @@ func New(card *emulator.Card, cfg Config) (*ICC, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contact interface: %w", err)
 	}
-	if p := firstProtocol(info); p != 0 && p != 1 {
-		return nil, fmt.Errorf("contact interface: the ATR offers T=%d first; the card speaks T=0 and T=1", p)
+	if proto := firstProtocol(info); proto != 0 && proto != 1 {
+		return nil, fmt.Errorf("contact interface: the ATR offers T=%d first; the card speaks T=0 and T=1", proto)
 	}
 	c := &ICC{card: card, cfg: cfg, clock: cfg.Clock, atr: atr, info: info,
-		errorReplies: card.Profile().T1ErrorReplies(), atrDelay: timing.ATRDelay(atrDelayClocks),
+		errorReplies: p.T1ErrorReplies(), atrDelay: timing.ATRDelay(atrDelayClocks),
 		nullPercent: timing.NullAt(keepAlivePercent)}
 	if c.clock == nil {
 		c.clock = &link.Clock{}

@@ -109,11 +109,17 @@ const atrMaxClocks = 40_000
 // profile: timing.nullPercent].
 const keepAlivePercent = 90
 
-// DefaultWork is the model of how long the card computes a command
-// [model choice; profile: timing]: 1 ms, plus 3 ms for each physical NVM
+// The model of how long the card computes a command [model choice;
+// profile: timing]: CommandWork, plus WriteWork for each physical NVM
 // write (an EEPROM page write).
+const (
+	CommandWork = time.Millisecond
+	WriteWork   = 3 * time.Millisecond
+)
+
+// DefaultWork is the model's work time without a profile's timing.
 func DefaultWork(capdu []byte, nvmWrites uint64) time.Duration {
-	return time.Millisecond + time.Duration(nvmWrites)*3*time.Millisecond
+	return CommandWork + time.Duration(nvmWrites)*WriteWork
 }
 
 // profileWork is DefaultWork with the profile's timing over it.
@@ -122,6 +128,6 @@ func profileWork(t *profile.Timing) func([]byte, uint64) time.Duration {
 		return DefaultWork
 	}
 	return func(_ []byte, nvmWrites uint64) time.Duration {
-		return t.Work(time.Millisecond, 3*time.Millisecond, nvmWrites)
+		return t.Work(CommandWork, WriteWork, nvmWrites)
 	}
 }

@@ -226,12 +226,7 @@ func (f *Field) deliver(rx *Rx, tx *Tx, end, listen time.Duration, live []*answe
 	for _, a := range live[1:] {
 		delay = min(delay, a.delay)
 	}
-	if len(live) == 1 {
-		a := live[0]
-		*rx = Rx{Data: a.data, Align: a.align, LastBits: a.lastBits}
-	} else {
-		*rx = merge(live)
-	}
+	*rx = merge(live)
 	rx.Start = end + delay
 	for _, a := range live {
 		rx.Duration = max(rx.Duration, FrameDuration(tx.Type, len(a.data), a.lastBits, a.rate, true))

@@ -79,14 +79,21 @@ func (o *OS) selectFile(x *Context) ([]byte, iso7816.Status) {
 		return nil, iso7816.SWFileNotFound
 	}
 	df := o.dfOf(n)
-	switch o.stateOf(df) {
-	case stateTerminated:
+	sw := iso7816.SWOK
+	switch st := o.stateOf(df); {
+	case st == stateTerminated:
 		return nil, iso7816.SWAppPermanentlyLocked
-	}
-	var hookSW iso7816.Status
-	if h, ok := n.app.(SelectHook); ok && n == df && o.stateOf(df) != stateBlocked {
-		if hookSW = h.SelectStatus(x); hookSW != 0 && !hookSW.Warning() {
-			return nil, hookSW
+	case st == stateBlocked:
+		// EMV Book 1 §12.3.3: a blocked application is selected with 6283.
+		sw = iso7816.SWWarnDeactivated
+	case n == df:
+		if h, ok := n.app.(SelectHook); ok {
+			if hs := h.SelectStatus(x); hs != 0 {
+				if !hs.Warning() {
+					return nil, hs
+				}
+				sw = hs
+			}
 		}
 	}
 	o.setCurrent(ch, df)
@@ -100,14 +107,7 @@ func (o *OS) selectFile(x *Context) ([]byte, iso7816.Status) {
 	case answer == 0x00 && n.IsDF():
 		resp = n.fci
 	}
-	if o.stateOf(df) == stateBlocked {
-		// EMV Book 1 §12.3.3: a blocked application is selected with 6283.
-		return resp, iso7816.SWWarnDeactivated
-	}
-	if hookSW != 0 {
-		return resp, hookSW
-	}
-	return resp, iso7816.SWOK
+	return resp, sw
 }
 
 func fid(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
