@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sscard/sscard/emulator/link"
-
 	"github.com/sscard/sscard/emulator/contact"
+	"github.com/sscard/sscard/emulator/link"
 )
 
 // The frame stream carries the Reader and contact.Line interfaces between

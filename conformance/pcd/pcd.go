@@ -141,7 +141,7 @@ func (r *PCD) Disconnect() error {
 	if r.act != nil {
 		err = ErrLink
 		for range 2 {
-			blk := contactless.Block{Type: contactless.SBlock, S: contactless.Deselect, HasCID: r.cid, CID: r.opt.CID}
+			blk := contactless.Block{Type: contactless.SBlock, S: contactless.Deselect}
 			rx, terr := r.txBlock(blk, r.fwt+r.opt.Margin)
 			var got contactless.Block
 			if r.parse(&rx, terr, &got) && got.Type == contactless.SBlock && got.S == contactless.Deselect {

@@ -68,9 +68,8 @@ func (r *PCD) transmit(capdu []byte) ([]byte, error) {
 		if !resp.Chaining {
 			return data, nil
 		}
-		ack := contactless.Block{Type: contactless.RBlock, Num: r.bn, HasCID: r.cid, CID: r.opt.CID}
-		r.txBuf = contactless.AppendCRC(r.typ, ack.Append(r.txBuf[:0]))
-		if err := r.exchange(r.txBuf, true, resp); err != nil {
+		ack := r.txFrame(contactless.Block{Type: contactless.RBlock, Num: r.bn})
+		if err := r.exchange(ack, true, resp); err != nil {
 			return nil, err
 		}
 	}
@@ -100,8 +99,7 @@ func (r *PCD) exchange(block []byte, cardChaining bool, got *contactless.Block) 
 			return fmt.Errorf("%w: %s, %d times", ErrLink, why, tries)
 		}
 		nak := !cardChaining // rule 5: R(ACK) while the card chains, else rule 4: R(NAK)
-		r.txBuf = contactless.AppendCRC(r.typ, contactless.Block{Type: contactless.RBlock, NAK: nak, Num: r.bn, HasCID: r.cid, CID: r.opt.CID}.Append(r.txBuf[:0]))
-		toSend = r.txBuf
+		toSend = r.txFrame(contactless.Block{Type: contactless.RBlock, NAK: nak, Num: r.bn})
 		return nil
 	}
 	for {
@@ -130,8 +128,7 @@ func (r *PCD) exchange(block []byte, cardChaining bool, got *contactless.Block) 
 				}
 				continue
 			}
-			r.txBuf = contactless.AppendCRC(r.typ, contactless.Block{Type: contactless.SBlock, S: contactless.WTX, HasCID: r.cid, CID: r.opt.CID, INF: []byte{byte(m)}}.Append(r.txBuf[:0]))
-			toSend = r.txBuf
+			toSend = r.txFrame(contactless.Block{Type: contactless.SBlock, S: contactless.WTX, INF: []byte{byte(m)}})
 			timeout = min(time.Duration(m)*r.fwt, contactless.MaxFWT) + r.opt.Margin
 		case got.Type == contactless.RBlock && !got.NAK && got.Num != r.bn:
 			// Rule 6: the card did not get the last I-block.
@@ -155,9 +152,17 @@ func (r *PCD) exchange(block []byte, cardChaining bool, got *contactless.Block) 
 // chainingLast reports whether the last I-block sent asked for chaining.
 func (r *PCD) chainingLast() bool { return len(r.last) > 0 && r.last[0]&0x10 != 0 }
 
+// txFrame puts blk, with the reader's CID and the CRC, in the send buffer
+// and returns the frame (valid until the next txFrame).
+func (r *PCD) txFrame(blk contactless.Block) []byte {
+	blk.HasCID, blk.CID = r.cid, r.opt.CID
+	r.txBuf = contactless.AppendCRC(r.typ, blk.Append(r.txBuf[:0]))
+	return r.txBuf
+}
+
 // txBlock sends a block once and returns what came.
 func (r *PCD) txBlock(blk contactless.Block, timeout time.Duration) (contactless.Rx, error) {
-	return r.air.Transceive(contactless.Tx{Type: r.typ, Data: contactless.AppendCRC(r.typ, blk.Append(nil)), Rates: r.rate, Timeout: timeout})
+	return r.air.Transceive(contactless.Tx{Type: r.typ, Data: r.txFrame(blk), Rates: r.rate, Timeout: timeout})
 }
 
 // parse checks a received frame is a valid block for this reader and
