@@ -43,13 +43,31 @@ func openContactlessReader() (pcd.Reader, func() error, string, error) {
 		return r, c, "reader under test", err
 	}
 	if spec := os.Getenv("SSCARD_PCD"); spec != "" {
-		sr, err := pcd.OpenStreamReader(spec)
+		open, err := StreamContactlessReader(spec)
 		if err != nil {
 			return nil, nil, spec, err
 		}
-		return sr, sr.Close, spec, nil
+		r, c, err := open()
+		return r, c, spec, err
 	}
 	return pcd.New(pcd.Options{}), func() error { return nil }, "reference PCD", nil
+}
+
+// StreamContactlessReader returns a ContactlessReader for the reader a
+// spec names (link.ParsePeer): a program or a socket behind the frame
+// stream, a session per case.
+func StreamContactlessReader(spec string) (func() (pcd.Reader, func() error, error), error) {
+	p, err := link.ParsePeer(spec)
+	if err != nil {
+		return nil, err
+	}
+	return func() (pcd.Reader, func() error, error) {
+		sr, err := pcd.OpenPeer(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		return sr, sr.Close, nil
+	}, nil
 }
 
 func needsContactless(p *profile.Profile) string {

@@ -13,7 +13,6 @@ import (
 	"github.com/sscard/sscard/conformance/linkcontact"
 	"github.com/sscard/sscard/conformance/pcd"
 	"github.com/sscard/sscard/conformance/terminal"
-	"github.com/sscard/sscard/emulator/link"
 	"github.com/sscard/sscard/emulator/nvm"
 	"github.com/sscard/sscard/emulator/profile"
 )
@@ -198,8 +197,9 @@ func linkReaders(ifdSpec, pcdSpec string) (out []linkReader, restore func(), err
 		}
 		out = append(out, linkReader{linkcontact.SuiteName, ifdSpec})
 	}
+	var open func() (pcd.Reader, func() error, error)
 	if pcdSpec != "" {
-		if _, err := link.ParsePeer(pcdSpec); err != nil {
+		if open, err = conformance.StreamContactlessReader(pcdSpec); err != nil {
 			return nil, nil, fmt.Errorf("--pcd: %w", err)
 		}
 		out = append(out, linkReader{conformance.LinkContactlessSuite, pcdSpec})
@@ -207,14 +207,8 @@ func linkReaders(ifdSpec, pcdSpec string) (out []linkReader, restore func(), err
 	if fac != nil {
 		linkcontact.Reader = fac
 	}
-	if pcdSpec != "" {
-		conformance.ContactlessReader = func() (pcd.Reader, func() error, error) {
-			sr, err := pcd.OpenStreamReader(pcdSpec)
-			if err != nil {
-				return nil, nil, err
-			}
-			return sr, sr.Close, nil
-		}
+	if open != nil {
+		conformance.ContactlessReader = open
 	}
 	return out, restore, nil
 }

@@ -111,7 +111,7 @@ func ExecReader(name string, args ...string) (*StreamReader, error) {
 // DialReader connects to a reader listening on a network address
 // (network "tcp" or "unix").
 func DialReader(network, addr string) (*StreamReader, error) {
-	return openPeer(link.Peer{Network: network, Addr: addr})
+	return OpenPeer(link.Peer{Network: network, Addr: addr})
 }
 
 // OpenStreamReader opens the reader a spec names (link.ParsePeer):
@@ -122,10 +122,12 @@ func OpenStreamReader(spec string) (*StreamReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openPeer(p)
+	return OpenPeer(p)
 }
 
-func openPeer(p link.Peer) (*StreamReader, error) {
+// OpenPeer opens a session with the reader p names (link.Peer.Open); what
+// a program writes on its standard error goes to ours.
+func OpenPeer(p link.Peer) (*StreamReader, error) {
 	rw, closeFn, err := p.Open(os.Stderr)
 	if err != nil {
 		return nil, err
