@@ -111,12 +111,19 @@ func heapPerCard(tb testing.TB, persona string, n int) float64 {
 	if _, err := emulator.New(p); err != nil {
 		tb.Fatal(err)
 	}
+	return heapOf(tb, n, func() (*emulator.Card, error) { return emulator.New(p) })
+}
+
+// heapOf makes n cards and returns the heap they hold, in bytes per card.
+func heapOf(tb testing.TB, n int, build func() (*emulator.Card, error)) float64 {
+	tb.Helper()
 	cards := make([]*emulator.Card, n)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for i := range cards {
-		if cards[i], err = emulator.New(p); err != nil {
+		var err error
+		if cards[i], err = build(); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -157,22 +164,9 @@ func BenchmarkLoadedCards(b *testing.B) {
 		b.Fatal(err)
 	}
 	img := c.Image()
-	const n = 1000
 	var perCard float64
 	for b.Loop() {
-		cards := make([]*emulator.Card, n)
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		for i := range cards {
-			if cards[i], err = emulator.FromImage(img); err != nil {
-				b.Fatal(err)
-			}
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		runtime.KeepAlive(cards)
-		perCard = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+		perCard = heapOf(b, 1000, func() (*emulator.Card, error) { return emulator.FromImage(img) })
 	}
 	b.ReportMetric(perCard, "B/card")
 }
